@@ -1,0 +1,38 @@
+"""graphgrad: a deep-learning framework on NumPy with PyTorch's API.
+
+``import graphgrad as torch`` is meant to run PyTorch code that uses the features graphgrad has.
+"""
+from . import backend
+from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
+from .autograd import no_grad, set_grad_enabled
+from .backend import (Generator, bool_, default_generator, dtype, float16, float32, float64,
+                      get_default_dtype, initial_seed, int8, int16, int32, int64, manual_seed,
+                      set_default_dtype, uint8)
+from .ops import *  # noqa: F401,F403
+from . import autograd, ops  # noqa: F401
+
+# PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.
+half = float16
+float = float32  # noqa: A001
+double = float64
+short = int16
+int = int32  # noqa: A001
+long = int64
+bool = bool_  # noqa: A001
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> "builtins.bool":
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> "builtins.int":
+    return input.numel()
+
+
+def device(name: str = "cpu"):
+    """graphgrad runs on the CPU; ``device('cpu')`` returns the string 'cpu'."""
+    if str(name).split(":")[0] != "cpu":
+        raise RuntimeError(f"device: only 'cpu' is available in graphgrad, got {name!r}")
+    return "cpu"
