@@ -476,3 +476,5 @@ register_methods(
     __iadd__=_iadd, __isub__=_isub, __imul__=_imul, __itruediv__=_itruediv,
     __pos__=lambda self: self,
 )
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "pow", "floor_divide", "remainder"]

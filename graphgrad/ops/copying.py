@@ -144,4 +144,5 @@ register_methods(
     bool=_converter(np.bool_), byte=_converter(np.uint8), char=_converter(np.int8),
 )
 
-__all__ = ["clone", "from_np_dtype"]
+
+__all__ = ["clone"]

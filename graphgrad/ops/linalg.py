@@ -131,3 +131,5 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 register_methods(matmul=matmul, __matmul__=matmul,
                  __rmatmul__=lambda self, other: matmul(other, self), mm=mm, bmm=bmm, mv=mv,
                  dot=dot, outer=outer)
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer"]

@@ -87,3 +87,5 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 register_methods(sum=sum, mean=mean)
+
+__all__ = ["sum", "mean"]

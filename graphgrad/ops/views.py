@@ -276,3 +276,5 @@ register_methods(
     squeeze=squeeze, unsqueeze=unsqueeze, flatten=flatten, unflatten=unflatten, ravel=ravel,
     contiguous=contiguous,
 )
+
+__all__ = ["reshape", "view_as", "expand", "broadcast_to", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel"]

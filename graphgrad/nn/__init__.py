@@ -1,0 +1,3 @@
+"""Layer 4: ``functional``, ``Module``/``Parameter`` and containers, layers, ``init``, recurrent
+layers and ``utils``."""
+from . import functional  # noqa: F401
