@@ -117,10 +117,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
     def first_derivative(*args):
         ins, gouts = args[:n_in], args[n_in:]
-        outs = [o for o in _diff_outputs(_as_tuple(func(*ins))) if o._requires_grad]
-        diff = [ins[i] for i in diff_positions]
-        grads = autograd_grad(outs, diff, list(gouts)[:len(outs)], create_graph=True,
-                              allow_unused=True)
+        # the numerical Jacobian calls this under no_grad, but it needs a graph to differentiate
+        with grad_mode.enable_grad():
+            outs = [o for o in _diff_outputs(_as_tuple(func(*ins))) if o._requires_grad]
+            diff = [ins[i] for i in diff_positions]
+            grads = autograd_grad(outs, diff, list(gouts)[:len(outs)], create_graph=True,
+                                  allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,
