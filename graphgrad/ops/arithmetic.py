@@ -168,8 +168,10 @@ class Pow(ArrayFunction):
         grad_b = None
         if need_b:
             # d/db a**b = a**b * log(a); defined as 0 where a == 0 and b >= 0, as PyTorch does
-            safe_log = where(a == 0, 0.0, a).log()
-            grad_b = sum_to(g * out * safe_log, sb)
+            # (log(1) = 0 inside the masked branch keeps its second derivative finite too)
+            zero_base = (a == 0) & (b >= 0)
+            safe_log = where(zero_base, 1.0, a).log()
+            grad_b = sum_to(where(zero_base, 0.0, g * out * safe_log), sb)
         return grad_a, grad_b
 
 
