@@ -6,7 +6,10 @@ level of ``graphgrad``. Add a new ops module with one ``from .module import *`` 
 """
 from .arithmetic import *  # noqa: F401,F403
 from .copying import *  # noqa: F401,F403
+from .compare import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
+from .selection import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
