@@ -4,6 +4,7 @@ built on them. Importing this package also attaches the tensor methods (``x.exp(
 Each module lists its public functions in ``__all__``; they are re-exported here and at the top
 level of ``graphgrad``. Add a new ops module with one ``from .module import *`` line below.
 """
+from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .copying import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
