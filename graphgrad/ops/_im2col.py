@@ -1,0 +1,106 @@
+"""Array-level helpers shared by convolution, pooling and fold/unfold (N-d, any stride, dilation and
+asymmetric padding). Nothing here records a graph; the ops in conv.py and pool.py wrap them.
+
+Conventions: an input is ``(N, C, *spatial)``; ``pads`` is one ``(lo, hi)`` pair per spatial dim;
+a "column" array is ``(N, C, *kernel, *out)``: for every kernel offset, the input values that the
+offset sees at every output position. Building it takes one slice copy per kernel offset (the
+technique of Chainer's ``utils/conv.py``); the inverse (``col2im``) is one slice add per offset.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def ntuple(value, n: int, name: str, op: str) -> tuple:
+    """``3`` -> ``(3, 3)``; a sequence of length ``n`` stays; anything else is an error."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    try:
+        out = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+    if len(out) == 1 and n > 1:
+        out = out * n
+    if len(out) != n:
+        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return out
+
+
+def conv_out_size(size: int, k: int, s: int, lo: int, hi: int, d: int) -> int:
+    """floor((W + P_lo + P_hi - D(F-1) - 1) / S) + 1."""
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def pool_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output size; with ceil_mode the last window must start inside the input
+    or the left padding."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def pad_array(x: np.ndarray, pads, value=0.0) -> np.ndarray:
+    """Pad the spatial dims of ``x`` by ``pads`` ((lo, hi) per dim) with ``value``."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
+    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    out[interior(x.shape[2:], pads)] = x
+    return out
+
+
+def interior(spatial, pads) -> tuple:
+    """The index of the unpadded region inside a padded array."""
+    return (slice(None), slice(None)) + tuple(
+        slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads))
+
+
+def offsets(kernel):
+    """Every kernel offset, as index tuples in C order (the order of the flattened kernel)."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
+def window(offset, stride, dilation, out_shape) -> tuple:
+    """The index (into a padded array) of the values kernel offset ``offset`` sees."""
+    return (slice(None), slice(None)) + tuple(
+        slice(o * d, o * d + s * (n - 1) + 1, s)
+        for o, s, d, n in zip(offset, stride, dilation, out_shape))
+
+
+def padded_extent(spatial, kernel, stride, pads, dilation, out_shape) -> tuple:
+    """Size of the padded buffer: the padded input, grown if the windows reach further."""
+    return tuple(max(s + lo + hi, st * (n - 1) + d * (k - 1) + 1)
+                 for s, k, st, (lo, hi), d, n in zip(spatial, kernel, stride, pads, dilation,
+                                                      out_shape))
+
+
+def im2col(x: np.ndarray, kernel, stride, pads, dilation, out_shape) -> np.ndarray:
+    """Columns ``(N, C, *kernel, *out_shape)`` of ``x`` ``(N, C, *spatial)``."""
+    xp = pad_array(x, pads)
+    n, c = x.shape[:2]
+    col = np.empty((n, c) + tuple(kernel) + tuple(out_shape), dtype=x.dtype)
+    lead = (slice(None), slice(None))
+    for off in offsets(kernel):
+        col[lead + off] = xp[window(off, stride, dilation, out_shape)]
+    return col
+
+
+def col2im(col: np.ndarray, spatial, kernel, stride, pads, dilation) -> np.ndarray:
+    """Scatter-add columns ``(N, C, *kernel, *out)`` back into an ``(N, C, *spatial)`` array (the
+    adjoint of ``im2col``)."""
+    nd = len(kernel)
+    out_shape = col.shape[2 + nd:]
+    n, c = col.shape[:2]
+    extent = padded_extent(spatial, kernel, stride, pads, dilation, out_shape)
+    buf = np.zeros((n, c) + extent, dtype=col.dtype)
+    lead = (slice(None), slice(None))
+    for off in offsets(kernel):
+        view = buf[window(off, stride, dilation, out_shape)]
+        view += col[lead + off]
+    if tuple(extent) == tuple(spatial):
+        return buf
+    return np.ascontiguousarray(buf[interior(spatial, pads)])
