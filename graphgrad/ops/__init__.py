@@ -10,6 +10,9 @@ from .copying import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
+from .einsum import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
+from .joining import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
