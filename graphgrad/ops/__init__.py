@@ -15,5 +15,6 @@ from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
