@@ -259,24 +259,40 @@ class ArrayFunction(Function):
         ctx = cls.__new__(cls)
         arrays = []
         needs = []
+        any_grad = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                needs.append(a._requires_grad)
+                if a._requires_grad:
+                    any_grad = True
+                    needs.append(True)
+                    continue
             else:
                 arrays.append(a)
-                needs.append(False)
-        record = grad_mode._enabled[0] and any(needs)
+            needs.append(False)
+        record = any_grad and grad_mode._enabled[0]
         # set before forward, so that forward can skip saving what backward will not need
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
         raw = cls.forward(ctx, *arrays, **kwargs)
+        if type(raw) is np.ndarray:  # the common case: one array out
+            if not record:
+                if anomaly._enabled[0]:
+                    anomaly.check_forward(cls, (raw,))
+                return Tensor._make(raw)
+            non_diff = ctx.__dict__.get("_non_diff")
+            if raw.dtype.kind == "f" and not (non_diff and id(raw) in non_diff):
+                out = Tensor._make(raw, True, ctx, 0)
+            else:
+                out = Tensor._make(raw)
+            _finish_array_node(ctx, args, needs, (raw,), (out._vc,), (raw,))
+            return out
         # NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input: keep tensors on arrays
         if type(raw) is tuple:
             outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in raw)
             single = False
         else:
             raw = (raw,)
-            outs = (raw[0] if type(raw[0]) is np.ndarray else np.asarray(raw[0]),)
+            outs = (np.asarray(raw[0]),)
             single = True
         if not record:
             if anomaly._enabled[0]:
@@ -286,14 +302,34 @@ class ArrayFunction(Function):
         non_diff = ctx.__dict__.get("_non_diff", ())
         results = []
         for nr, o in enumerate(outs):
-            diff = o.dtype.kind == "f" and id(o) not in non_diff
-            if diff:
+            if o.dtype.kind == "f" and id(o) not in non_diff:
                 results.append(Tensor._make(o, True, ctx, nr))
             else:
                 results.append(Tensor._make(o))
-        _finish_node(ctx, args, outs, [r._vc for r in results],
-                     tuple((o.shape, o.dtype) for o in outs), raw)
+        _finish_array_node(ctx, args, needs, outs, tuple(r._vc for r in results), raw)
         return results[0] if single else tuple(results)
+
+
+def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
+    """``_finish_node`` for an ArrayFunction, whose per-input flags are already known."""
+    edges = []
+    in_meta = []
+    for a, need in zip(args, needs):
+        if need:
+            edges.append(a._edge())
+            data = a._data
+            in_meta.append((data.shape, data.dtype))
+        else:
+            edges.append(None)
+            in_meta.append(None)
+    ctx._next = tuple(edges)
+    ctx._in_meta = tuple(in_meta)
+    ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
+    to_save = ctx.__dict__.pop("_to_save", None)
+    if to_save:
+        ctx._saved = tuple([_classify(item, args, outs, out_vcs, raw_outs) for item in to_save])
+    if anomaly._enabled[0]:
+        anomaly.record_forward(ctx, outs)
 
 
 class AccumulateGrad(Function):
