@@ -1,0 +1,157 @@
+"""The shared runner of the image-classification recipes: build the model, optimizer and schedule
+from the config, train with ``Trainer`` (validation every epoch, checkpoints), evaluate on the test
+split, and write the plots and ``report.md`` into the run folder."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+
+from .. import manual_seed, nn, optim
+from ..models import summary
+from ..train import EarlyStopping, Trainer, atomic_write_text
+from ..viz import plot_confusion_matrix, plot_filters, plot_loss_and_accuracy, plot_misclassified
+from ..viz._figure import pyplot
+from .registry import RecipeError
+
+
+def make_optimizer(config: dict, params):
+    name = config["optimizer"]
+    lr, wd = config["lr"], config.get("weight_decay", 0.0)
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=config.get("momentum", 0.0), weight_decay=wd,
+                         nesterov=bool(config.get("nesterov", False)) and config.get("momentum", 0) > 0)
+    if name == "adam":
+        return optim.Adam(params, lr=lr, weight_decay=wd)
+    if name == "adamw":
+        return optim.AdamW(params, lr=lr, weight_decay=wd)
+    raise RecipeError(f"optimizer must be sgd, adam or adamw, got {name!r}")
+
+
+def make_scheduler(config: dict, optimizer, steps_per_epoch: int):
+    """Returns (scheduler or None, 'epoch' | 'batch')."""
+    name = config.get("scheduler")
+    epochs = config["epochs"]
+    if name in (None, "none"):
+        return None, "epoch"
+    if name == "onecycle":
+        return optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config["lr"], epochs=epochs,
+                                             steps_per_epoch=steps_per_epoch), "batch"
+    if name == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs), "epoch"
+    if name == "step":
+        return optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1), "epoch"
+    if name == "plateau":
+        return optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2), "epoch"
+    raise RecipeError(f"scheduler must be onecycle, cosine, step, plateau or none, got {name!r}")
+
+
+def train_classifier(config: dict, run_dir, model, data, mixup=None, resume: bool = False,
+                     progress: bool = True) -> dict:
+    """Train ``model`` on ``data`` (a ``VisionData``) as ``config`` says; write every artefact."""
+    from ..utils.data import DataLoader
+
+    manual_seed(config["seed"])
+    run_dir.write_config(config)
+    train_loader = DataLoader(data.train, batch_size=config["batch_size"], shuffle=True,
+                              drop_last=False)
+    val_loader = DataLoader(data.val, batch_size=256) if data.val is not None else None
+    test_loader = DataLoader(data.test, batch_size=256)
+    optimizer = make_optimizer(config, model.parameters())
+    scheduler, when = make_scheduler(config, optimizer, len(train_loader))
+    callbacks = []
+    if config.get("early_stopping"):
+        callbacks.append(EarlyStopping("val_acc" if val_loader else "train_loss",
+                                       "max" if val_loader else "min",
+                                       patience=int(config["early_stopping"])))
+    trainer = Trainer(model, nn.CrossEntropyLoss(label_smoothing=config.get("label_smoothing", 0.0)),
+                      optimizer, scheduler, scheduler_step=when,
+                      clip_grad_norm=config.get("clip_grad_norm"), mixup=mixup,
+                      callbacks=callbacks, run_dir=run_dir, progress=progress)
+    print(f"run folder: {run_dir.path}", flush=True)
+    print(f"model: {type(model).__name__}, {sum(p.numel() for p in model.parameters()):,} "
+          f"parameters; data: {data.description}", flush=True)
+    start = time.perf_counter()
+    trainer.fit(train_loader, val_loader, epochs=config["epochs"], resume=resume)
+    train_time = time.perf_counter() - start
+    result = trainer.evaluate(test_loader, num_classes=len(data.classes))
+    write_artifacts(run_dir, config, model, data, trainer.history, result, train_time)
+    print(f"test accuracy {result['accuracy']:.4f} (error {100 * (1 - result['accuracy']):.2f}%), "
+          f"test loss {result['loss']:.4f}; report: {run_dir.file('report.md')}", flush=True)
+    return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+            "history": trainer.history, "train_time": train_time}
+
+
+def write_artifacts(run_dir, config, model, data, history, result, train_time) -> None:
+    plt = pyplot()
+    plots = plot_loss_and_accuracy(history, run_dir.plots)
+    confusion_path = os.path.join(run_dir.plots, "confusion_matrix.png")
+    plt.close(plot_confusion_matrix(result["confusion"], data.classes, confusion_path))
+    plots.append(confusion_path)
+    wrong_path = os.path.join(run_dir.plots, "misclassified.png")
+    images = _LazyImages(data.test)
+    plt.close(plot_misclassified(images, result["targets"], result["predictions"], data.classes,
+                                 path=wrong_path))
+    plots.append(wrong_path)
+    first_conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if first_conv is not None:
+        filters_path = os.path.join(run_dir.plots, "filters.png")
+        plt.close(plot_filters(first_conv.weight, filters_path))
+        plots.append(filters_path)
+    test_metrics = {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+                    "test_top5": result.get("top5"), "train_time_s": train_time}
+    atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(test_metrics, indent=2) + "\n")
+    atomic_write_text(run_dir.file("report.md"),
+                      _report(config, model, data, history, result, train_time, plots, run_dir))
+
+
+class _LazyImages:
+    """Index a dataset for its images only when a plot asks for one."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __getitem__(self, i):
+        return self.dataset[i][0]
+
+    def __len__(self):
+        return len(self.dataset)
+
+
+def _report(config, model, data, history, result, train_time, plots, run_dir) -> str:
+    n_params = sum(p.numel() for p in model.parameters())
+    lines = [f"# Run report: {config['recipe']}", "",
+             f"- model: `{type(model).__name__}` with {n_params:,} parameters",
+             f"- data: {data.description}",
+             f"- epochs: {len(history)}, training time {train_time:.1f} s",
+             f"- **test accuracy: {100 * result['accuracy']:.2f}%** "
+             f"(error {100 * (1 - result['accuracy']):.2f}%), test loss {result['loss']:.4f}"]
+    if "top5" in result:
+        lines.append(f"- test top-5 accuracy: {100 * result['top5']:.2f}%")
+    lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
+    lines += [f"| {k} | `{json.dumps(v)}` |" for k, v in sorted(config.items())]
+    lines += ["", "## Per epoch", "", "| epoch | train loss | train acc | val loss | val acc | lr |",
+              "|---|---|---|---|---|---|"]
+    for row in history:
+        lines.append(f"| {row['epoch']} | {row['train_loss']:.4f} | {row['train_acc']:.4f} | "
+                     f"{row.get('val_loss', float('nan')):.4f} | {row.get('val_acc', float('nan')):.4f} | "
+                     f"{row['lr']:.4g} |")
+    lines += ["", "## Per class (test)", "", "| class | precision | recall | F1 |", "|---|---|---|---|"]
+    for i, name in enumerate(data.classes):
+        lines.append(f"| {name} | {result['precision'][i]:.3f} | {result['recall'][i]:.3f} | "
+                     f"{result['f1'][i]:.3f} |")
+    lines += ["", "## Plots", ""]
+    for p in plots:
+        rel = os.path.relpath(p, run_dir.path)
+        lines.append(f"![{os.path.basename(p)[:-4]}]({rel})")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def print_summary(model, input_size) -> None:
+    print(summary(model, input_size))
+
+
+__all__ = ["train_classifier", "make_optimizer", "make_scheduler", "np"]

@@ -1,0 +1,76 @@
+"""The image-classification recipes of the lectures, on MNIST, Fashion-MNIST and CIFAR-10."""
+from __future__ import annotations
+
+from .classification import train_classifier
+from .registry import RecipeError, register
+from .vision_data import load_vision_data
+from .zoo import build_model
+
+# Settings every classification recipe has; each recipe overrides some.
+BASE = {
+    "dataset": "mnist", "data": None, "model": "simple_cnn", "model_args": {},
+    "epochs": 10, "batch_size": 64, "lr": 0.05, "optimizer": "sgd", "momentum": 0.9,
+    "nesterov": True, "weight_decay": 5e-4, "scheduler": "onecycle", "augment": False,
+    "mixup": 0.0, "cutmix": 0.0, "label_smoothing": 0.0, "clip_grad_norm": None,
+    "early_stopping": None, "val_fraction": 0.1, "pad_to": None, "seed": 0,
+}
+
+
+def _with(**changes) -> dict:
+    config = dict(BASE)
+    config.update(changes)
+    return config
+
+
+def run_classification(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
+    data = load_vision_data(config)
+    channels = data.input_size[0]
+    args = dict(config.get("model_args") or {})
+    name = config["model"]
+    if name in ("simple_cnn", "lenet5", "alexnet") or name.startswith(("resnet", "plain", "vgg")):
+        args.setdefault("in_channels", channels) if name != "alexnet" else None
+    if name in ("logreg", "mlp", "highway"):
+        size = 1
+        for s in data.input_size:
+            size *= s
+        args.setdefault("in_features", size)
+    if name == "simple_cnn":
+        args.setdefault("image_size", data.input_size[-1])
+    args.setdefault("num_classes", len(data.classes))
+    model = build_model(name, **args)
+    mixup = None
+    if config.get("mixup") or config.get("cutmix"):
+        from ..vision.transforms import CutMix, MixUp
+
+        if config.get("mixup") and config.get("cutmix"):
+            raise RecipeError("choose mixup or cutmix, not both")
+        mixup = (MixUp(config["mixup"], num_classes=len(data.classes)) if config.get("mixup")
+                 else CutMix(config["cutmix"], num_classes=len(data.classes)))
+    return train_classifier(config, run_dir, model, data, mixup=mixup, resume=resume,
+                            progress=progress)
+
+
+register("mnist-logreg", "multinomial logistic regression on MNIST (embedded sample by default)",
+         _with(model="logreg", epochs=15, lr=0.1, momentum=0.0, nesterov=False, weight_decay=0.0,
+               scheduler="cosine"))(run_classification)
+
+register("mnist-mlp", "MLP 784-512-256-10 with ReLU and dropout on MNIST",
+         _with(model="mlp", model_args={"hidden_sizes": [512, 256], "dropout": 0.2}, epochs=12,
+               lr=0.05))(run_classification)
+
+register("mnist-cnn", "the lectures' CNN (conv-relu-pool x2, fc) on MNIST: the main job",
+         _with(model="simple_cnn", epochs=8, lr=0.05, augment=False))(run_classification)
+
+register("mnist-lenet", "LeNet-5 (LeCun 1998) on MNIST",
+         _with(model="lenet5", epochs=12, lr=0.05))(run_classification)
+
+register("mnist-augment", "the CNN with augmentation (affine, erasing) and mixup on MNIST",
+         _with(model="simple_cnn", epochs=15, lr=0.05, augment=True, mixup=0.2))(run_classification)
+
+register("fashion-mnist-cnn", "the CNN on Fashion-MNIST (--data, or Debian's dataset-fashion-mnist)",
+         _with(dataset="fashion-mnist", model="simple_cnn", epochs=10, lr=0.05,
+               model_args={"dropout": 0.3}))(run_classification)
+
+register("cifar10-resnet20", "ResNet-20 (He et al. 2015) on CIFAR-10; needs --data",
+         _with(dataset="cifar10", model="resnet20", epochs=30, batch_size=128, lr=0.1,
+               weight_decay=1e-4, augment=True, val_fraction=0.1))(run_classification)

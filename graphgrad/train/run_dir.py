@@ -1,0 +1,82 @@
+"""The run folder: ``runs/<name>-<timestamp>/`` with ``config.json``, ``metrics.jsonl``,
+``checkpoint.npz``, ``plots/`` and ``report.md``. Every file is written atomically."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class RunDir:
+    """A folder that holds everything one training run leaves behind."""
+
+    CONFIG = "config.json"
+    METRICS = "metrics.jsonl"
+    CHECKPOINT = "checkpoint.npz"
+    REPORT = "report.md"
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        os.makedirs(self.plots, exist_ok=True)
+
+    @classmethod
+    def create(cls, root: str, name: str) -> "RunDir":
+        """A new folder ``root/name-YYYYmmdd-HHMMSS`` (a suffix keeps names unique)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = os.path.join(root, f"{name}-{stamp}")
+        path, n = base, 1
+        while os.path.exists(path):
+            n += 1
+            path = f"{base}-{n}"
+        return cls(path)
+
+    def file(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    @property
+    def plots(self) -> str:
+        return os.path.join(self.path, "plots")
+
+    @property
+    def checkpoint(self) -> str:
+        return self.file(self.CHECKPOINT)
+
+    def write_config(self, config: dict) -> None:
+        atomic_write_text(self.file(self.CONFIG), json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+    def read_config(self) -> dict:
+        path = self.file(self.CONFIG)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{self.path} is not a run folder: it has no {self.CONFIG}")
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+
+    def write_metrics(self, history: list) -> None:
+        """Rewrite metrics.jsonl from the full history (so a resumed run never duplicates lines)."""
+        text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in history)
+        atomic_write_text(self.file(self.METRICS), text)
+
+    def read_metrics(self) -> list:
+        path = self.file(self.METRICS)
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]

@@ -1,0 +1,32 @@
+"""Matplotlib set-up shared by the plots: a headless backend and an atomic PNG save."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (no screen needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path: str | None, dpi: int = 110) -> None:
+    """Save ``fig`` as PNG at ``path`` atomically (temporary file, then rename); None saves nothing."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
