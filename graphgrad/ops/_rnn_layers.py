@@ -1,0 +1,635 @@
+"""Whole-layer recurrent ops: one direction of one LSTM, GRU or RNN layer as one graph node.
+
+Input rows are in the packed layout (see ``graphgrad.ops.rnn``). Forward: one matrix product for
+the input projections of all steps, then per step one ``h @ W_hh^T`` and a few in-place array
+operations. First-order backward (``backward_arrays``): backpropagation through time in one loop on
+arrays (per step one ``dgates @ W_hh`` and a few products with factors precomputed for all steps at
+once), then every weight gradient as one matrix product. Graph backward (``create_graph=True``):
+the layer is re-run step by step with the cell-step ops on the graph-connected inputs and
+differentiated, so higher derivatives are exact.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..autograd.engine import grad as _autograd_grad
+from ..autograd.function import ArrayFunction
+from ..autograd.tensor import Tensor
+from .rnn import (_cat, _check_batch_sizes, _check_dtypes, _check_shape, _lstm_perm, _offsets,
+                  _ones_dot, _previous, gru_cell_step, lstm_cell_step, rnn_cell_step)
+
+
+def _order(n_steps: int, reverse: bool):
+    return range(n_steps - 1, -1, -1) if reverse else range(n_steps)
+
+
+def _graph_backward(ctx, unrolled, grads):
+    """Gradients of the layer's inputs by differentiating its step-by-step re-run (recorded)."""
+    inputs = ctx.saved_tensors[:len(ctx.needs_input_grad)]
+    wanted = [k for k, need in enumerate(ctx.needs_input_grad) if need]
+    with grad_mode.enable_grad():
+        outs = unrolled(*inputs)
+        got = _autograd_grad(outs, [inputs[k] for k in wanted], grads, create_graph=True,
+                             allow_unused=True)
+    result = [None] * len(inputs)
+    for k, g in zip(wanted, got):
+        result[k] = g
+    return tuple(result)
+
+
+def _steps(sizes, reverse, h0_list):
+    """Drive a step-by-step re-run: yields (t, offset, bs, states) and keeps the final states.
+
+    ``h0_list`` holds the initial states (tensors ``(B, F)``); the caller sends back the new
+    states after each step. Returns the final states, rows in order, via ``StopIteration``."""
+    offs = _offsets(sizes)
+    states = [s[:sizes[_order(len(sizes), reverse)[0]]] for s in h0_list]
+    finished = [[] for _ in h0_list]
+    for t in _order(len(sizes), reverse):
+        bs = sizes[t]
+        rows = states[0].shape[0]
+        if bs < rows:
+            for k, s in enumerate(states):
+                finished[k].append(s[bs:])
+            states = [s[:bs] for s in states]
+        elif bs > rows:
+            states = [_cat([s, s0[rows:bs]]) for s, s0 in zip(states, h0_list)]
+        states = yield t, offs[t], bs, states
+    return [_cat([s] + parts[::-1]) if parts else s for s, parts in zip(states, finished)]
+
+
+def _run_unrolled(sizes, reverse, init, step):
+    outs = [None] * len(sizes)
+    gen = _steps(sizes, reverse, init)
+    try:
+        t, off, bs, states = next(gen)
+        while True:
+            out, states = step(off, bs, states)
+            outs[t] = out
+            t, off, bs, states = gen.send(states)
+    except StopIteration as stop:
+        finals = stop.value
+    return _cat(outs), finals
+
+
+# ====================================================================================== LSTM
+def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse):
+    """Returns out (N, P), h_n (B, P), c_n (B, H) and the arrays backward needs."""
+    n = x.shape[0]
+    h4 = w_hh.shape[0]
+    h = h4 // 4
+    p = w_hh.shape[1]
+    dt = x.dtype
+    perm, _ = _lstm_perm(h)
+    scale = np.ones((h4, 1), dtype=dt)
+    scale[:3 * h] = 0.5  # sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 for o, i, f
+    w_ih_t = np.ascontiguousarray((w_ih[perm] * scale).T)
+    w_hh_t = np.ascontiguousarray((w_hh[perm] * scale).T)
+    gates = x @ w_ih_t  # (N, 4H): pre-activations, then activations (o, i, f, g) in place
+    if b_ih is not None or b_hh is not None:
+        bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
+        gates += bias[perm] * scale[:, 0]
+    if peep is not None:
+        wci, wcf, wco = (0.5 * w for w in peep)
+    w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else None
+    cs = np.empty((n, h), dtype=dt)
+    tcs = np.empty((n, h), dtype=dt)
+    out = np.empty((n, p), dtype=dt)
+    hraw = np.empty((n, h), dtype=dt) if w_hr is not None else out
+    bmax = sizes[0]
+    h_n = np.empty((bmax, p), dtype=dt)
+    c_n = np.empty((bmax, h), dtype=dt)
+    tmp4 = np.empty((bmax, h4), dtype=dt)
+    tmp = np.empty((bmax, h), dtype=dt)
+    offs = _offsets(sizes)
+    order = _order(len(sizes), reverse)
+    hs, cs_prev = h0[:sizes[order[0]]], c0[:sizes[order[0]]]
+    for t in order:
+        bs, s = sizes[t], offs[t]
+        e = s + bs
+        rows = hs.shape[0]
+        if bs < rows:  # sequences that ended at the previous step keep their final state
+            h_n[bs:rows] = hs[bs:]
+            c_n[bs:rows] = cs_prev[bs:]
+            hs, cs_prev = hs[:bs], cs_prev[:bs]
+        elif bs > rows:  # (reverse direction) sequences that start here begin from h0, c0
+            hs = np.concatenate([hs, h0[rows:bs]])
+            cs_prev = np.concatenate([cs_prev, c0[rows:bs]])
+        g = gates[s:e]
+        mm = tmp4[:bs]
+        np.matmul(hs, w_hh_t, out=mm)
+        g += mm
+        tb = tmp[:bs]
+        if peep is None:
+            np.tanh(g, out=g)
+            sg = g[:, :3 * h]
+        else:
+            np.multiply(cs_prev, wci, out=tb)
+            g[:, h:2 * h] += tb
+            np.multiply(cs_prev, wcf, out=tb)
+            g[:, 2 * h:3 * h] += tb
+            sg = g[:, h:]
+            np.tanh(sg, out=sg)
+            sg = g[:, h:3 * h]
+        sg *= 0.5
+        sg += 0.5
+        c = cs[s:e]
+        np.multiply(g[:, 2 * h:3 * h], cs_prev, out=c)
+        np.multiply(g[:, h:2 * h], g[:, 3 * h:], out=tb)
+        c += tb
+        if peep is not None:
+            o = g[:, :h]
+            np.multiply(c, wco, out=tb)
+            o += tb
+            np.tanh(o, out=o)
+            o *= 0.5
+            o += 0.5
+        tc = tcs[s:e]
+        np.tanh(c, out=tc)
+        hr = hraw[s:e]
+        np.multiply(g[:, :h], tc, out=hr)
+        if w_hr is not None:
+            np.matmul(hr, w_hr_t, out=out[s:e])
+        hs, cs_prev = out[s:e], c
+    rows = hs.shape[0]
+    h_n[:rows] = hs
+    c_n[:rows] = cs_prev
+    return out, h_n, c_n, gates, cs, tcs, hraw
+
+
+def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, out, gates, cs, tcs, hraw, sizes,
+                   reverse, d_out, d_hn, d_cn):
+    n = x.shape[0]
+    h4 = w_hh.shape[0]
+    h = h4 // 4
+    dt = x.dtype
+    perm, inv = _lstm_perm(h)
+    o, i, f, g = (gates[:, k * h:(k + 1) * h] for k in range(4))
+    c_prev = _previous(cs, c0, sizes, _offsets(sizes), reverse)
+    # factors of dgates, for all steps at once: do = dh * fo, dc = dh * fc + ..., d(i,f,g) = dc * f3
+    fo = 1.0 - o
+    fo *= o
+    fo *= tcs
+    fc = np.multiply(tcs, tcs)
+    np.subtract(1.0, fc, out=fc)
+    fc *= o
+    f3 = np.empty((n, 3, h), dtype=dt)
+    np.subtract(1.0, i, out=f3[:, 0])
+    f3[:, 0] *= i
+    f3[:, 0] *= g
+    np.subtract(1.0, f, out=f3[:, 1])
+    f3[:, 1] *= f
+    f3[:, 1] *= c_prev
+    np.multiply(g, g, out=f3[:, 2])
+    np.subtract(1.0, f3[:, 2], out=f3[:, 2])
+    f3[:, 2] *= i
+    w_hh_p = w_hh[perm]
+    dgates = np.empty((n, h4), dtype=dt)
+    dg3 = dgates.reshape(n, 4, h)[:, 1:]
+    carry_h = np.array(d_hn, dtype=dt, copy=True)
+    carry_c = np.array(d_cn, dtype=dt, copy=True)
+    bmax = sizes[0]
+    dc_buf = np.empty((bmax, h), dtype=dt)
+    tmp = np.empty((bmax, h), dtype=dt)
+    proj = w_hr is not None
+    dh_all = np.empty(out.shape, dtype=dt) if proj else None
+    dh_buf = np.empty((bmax, out.shape[1]), dtype=dt)
+    if peep is not None:
+        wci, wcf, wco = peep
+    offs = _offsets(sizes)
+    for t in _order(len(sizes), not reverse):
+        bs, s = sizes[t], offs[t]
+        e = s + bs
+        dh = dh_all[s:e] if proj else dh_buf[:bs]
+        np.add(d_out[s:e], carry_h[:bs], out=dh)
+        if proj:
+            dhr = tmp[:bs]
+            np.matmul(dh, w_hr, out=dhr)
+            dh = dhr
+        dc = dc_buf[:bs]
+        np.multiply(dh, fc[s:e], out=dc)
+        dc += carry_c[:bs]
+        dg = dgates[s:e]
+        do = dg[:, :h]
+        np.multiply(dh, fo[s:e], out=do)
+        if peep is not None:
+            dc += do * wco
+        np.multiply(dc[:, None, :], f3[s:e], out=dg3[s:e])
+        np.matmul(dg, w_hh_p, out=carry_h[:bs])
+        np.multiply(dc, f[s:e], out=carry_c[:bs])
+        if peep is not None:
+            carry_c[:bs] += dg[:, h:2 * h] * wci
+            carry_c[:bs] += dg[:, 2 * h:3 * h] * wcf
+    (n_x, n_h0, n_c0, n_wih, n_whh, n_bih, n_bhh, n_whr, n_ci, n_cf, n_co) = needs
+    dx = dgates @ w_ih[perm] if n_x else None
+    dw_ih = (dgates.T @ x)[inv] if n_wih else None
+    dw_hh = (dgates.T @ _previous(out, h0, sizes, offs, reverse))[inv] if n_whh else None
+    db = _ones_dot(dgates)[inv] if (n_bih or n_bhh) else None
+    dw_hr = dh_all.T @ hraw if n_whr else None
+    dci = _ones_dot(dgates[:, h:2 * h] * c_prev) if n_ci else None
+    dcf = _ones_dot(dgates[:, 2 * h:3 * h] * c_prev) if n_cf else None
+    dco = _ones_dot(dgates[:, :h] * cs) if n_co else None
+    return (dx, carry_h if n_h0 else None, carry_c if n_c0 else None, dw_ih, dw_hh,
+            db if n_bih else None, db if n_bhh else None, dw_hr, dci, dcf, dco)
+
+
+def _lstm_unrolled(sizes, reverse):
+    def run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co):
+        xp = x @ w_ih.t()
+        if b_ih is not None:
+            xp = xp + b_ih
+        if b_hh is not None:
+            xp = xp + b_hh
+        w_hh_t = w_hh.t()
+
+        def step(off, bs, states):
+            hs, cs = states
+            hr, c = lstm_cell_step(xp[off:off + bs] + hs @ w_hh_t, cs, w_ci, w_cf, w_co)
+            out = hr @ w_hr.t() if w_hr is not None else hr
+            return out, [out, c]
+
+        out, (h_n, c_n) = _run_unrolled(sizes, reverse, [h0, c0], step)
+        return out, h_n, c_n
+    return run
+
+
+class LSTMLayer(ArrayFunction):
+    """One direction of one LSTM layer over packed rows; see ``lstm_layer``."""
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co, sizes=(),
+                reverse=False):
+        peep = None if w_ci is None else (w_ci, w_cf, w_co)
+        out, h_n, c_n, gates, cs, tcs, hraw = _lstm_forward(
+            x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse)
+        ctx.sizes, ctx.reverse = sizes, reverse
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co, out,
+                                  gates, cs, tcs, hraw if w_hr is not None else None)
+        return out, h_n, c_n
+
+    @staticmethod
+    def backward_arrays(ctx, d_out, d_hn, d_cn):
+        (x, h0, c0, w_ih, w_hh, _, _, w_hr, w_ci, w_cf, w_co, out, gates, cs, tcs,
+         hraw) = ctx.saved_arrays
+        peep = None if w_ci is None else (w_ci, w_cf, w_co)
+        return _lstm_backward(ctx.needs_input_grad, x, h0, c0, w_ih, w_hh, w_hr, peep, out, gates,
+                              cs, tcs, hraw, ctx.sizes, ctx.reverse, d_out, d_hn, d_cn)
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn, d_cn):
+        return _graph_backward(ctx, _lstm_unrolled(ctx.sizes, ctx.reverse), (d_out, d_hn, d_cn))
+
+
+def _layer_checks(op, x, h0, w_ih, w_hh, k, p, batch_sizes, extra=()):
+    if x.ndim != 2:
+        raise RuntimeError(f"{op}: expected packed input rows of shape (N, input_size), got "
+                           f"{tuple(x.shape)}")
+    sizes = _check_batch_sizes(batch_sizes, x.shape[0], op)
+    hidden = w_hh.shape[0] // k
+    if w_ih.ndim != 2 or w_ih.shape[0] != k * hidden or w_hh.shape[0] != k * hidden:
+        raise RuntimeError(f"{op}: weight_ih {tuple(w_ih.shape)} and weight_hh "
+                           f"{tuple(w_hh.shape)} must both have {k} * hidden_size rows")
+    if w_ih.shape[1] != x.shape[1]:
+        raise RuntimeError(f"{op}: input has {x.shape[1]} features but weight_ih of shape "
+                           f"{tuple(w_ih.shape)} expects {w_ih.shape[1]}")
+    _check_shape(op, "h0", h0, (sizes[0], p))
+    for name, a, shape in extra:
+        _check_shape(op, name, a, shape)
+    return sizes, hidden
+
+
+def lstm_layer(input: Tensor, batch_sizes, h0: Tensor, c0: Tensor, weight_ih: Tensor,
+               weight_hh: Tensor, bias_ih=None, bias_hh=None, weight_hr=None, peephole=None,
+               reverse: bool = False):
+    """One direction of one LSTM layer, as one node.
+
+    ``input (N, I)``: packed rows (``batch_sizes[t]`` rows for step t, non-increasing; a padded
+    ``(T, B, I)`` batch reshaped to ``(T*B, I)`` with ``batch_sizes = [B] * T``). ``h0 (B, P)``,
+    ``c0 (B, H)``, ``weight_ih (4H, I)``, ``weight_hh (4H, P)``, biases ``(4H,)``, ``weight_hr
+    (P, H)`` (projection, ``P = H`` without), ``peephole = (w_ci, w_cf, w_co)`` each ``(H,)`` or
+    None. ``reverse`` runs the sequences backwards. Returns ``output (N, P)`` (packed like the
+    input), ``h_n (B, P)``, ``c_n (B, H)``.
+    """
+    w_ci, w_cf, w_co = peephole if peephole is not None else (None, None, None)
+    args = (input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, w_ci, w_cf, w_co)
+    names = ("input", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr",
+             "w_ci", "w_cf", "w_co")
+    _check_dtypes("lstm_layer", [(nm, a._data if a is not None else None)
+                                 for nm, a in zip(names, args)])
+    p = weight_hh.shape[1]
+    h = weight_hh.shape[0] // 4
+    extra = [("c0", c0, (h0.shape[0], h)), ("bias_ih", bias_ih, (4 * h,)),
+             ("bias_hh", bias_hh, (4 * h,)), ("w_ci", w_ci, (h,)), ("w_cf", w_cf, (h,)),
+             ("w_co", w_co, (h,))]
+    if weight_hr is not None:
+        extra.append(("weight_hr", weight_hr, (p, h)))
+    elif p != h:
+        raise RuntimeError(f"lstm_layer: weight_hh of shape {tuple(weight_hh.shape)} needs a "
+                           "weight_hr projection")
+    sizes, _ = _layer_checks("lstm_layer", input, h0, weight_ih, weight_hh, 4, p, batch_sizes,
+                             extra)
+    return LSTMLayer.apply(*args, sizes=tuple(sizes), reverse=bool(reverse))
+
+
+# ======================================================================================= GRU
+def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes, reverse):
+    n = x.shape[0]
+    h3 = w_hh.shape[0]
+    h = h3 // 3
+    dt = x.dtype
+    scale = np.ones((h3, 1), dtype=dt)
+    scale[:2 * h] = 0.5
+    w_ih_t = np.ascontiguousarray((w_ih * scale).T)
+    w_hh_t = np.ascontiguousarray((w_hh * scale).T)
+    act = x @ w_ih_t  # (N, 3H): r, z pre-activations (halved), n's input part; then r, z, n
+    bias = np.zeros(h3, dtype=dt)
+    if b_ih is not None:
+        bias += b_ih
+    if b_hh is not None:
+        bias[:2 * h] += b_hh[:2 * h]
+    act += bias * scale[:, 0]
+    b_hn = b_hh[2 * h:] if b_hh is not None else None
+    ghn = np.empty((n, h), dtype=dt)
+    out = np.empty((n, h), dtype=dt)
+    bmax = sizes[0]
+    h_n = np.empty((bmax, h), dtype=dt)
+    tmp3 = np.empty((bmax, h3), dtype=dt)
+    tmp = np.empty((bmax, h), dtype=dt)
+    offs = _offsets(sizes)
+    order = _order(len(sizes), reverse)
+    hs = h0[:sizes[order[0]]]
+    for t in order:
+        bs, s = sizes[t], offs[t]
+        e = s + bs
+        rows = hs.shape[0]
+        if bs < rows:
+            h_n[bs:rows] = hs[bs:]
+            hs = hs[:bs]
+        elif bs > rows:
+            hs = np.concatenate([hs, h0[rows:bs]])
+        a = act[s:e]
+        mm = tmp3[:bs]
+        np.matmul(hs, w_hh_t, out=mm)
+        rz = a[:, :2 * h]
+        rz += mm[:, :2 * h]
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        gn = ghn[s:e]
+        if b_hn is not None:
+            np.add(mm[:, 2 * h:], b_hn, out=gn)
+        else:
+            gn[...] = mm[:, 2 * h:]
+        nn = a[:, 2 * h:]
+        tb = tmp[:bs]
+        np.multiply(a[:, :h], gn, out=tb)
+        nn += tb
+        np.tanh(nn, out=nn)
+        np.subtract(hs, nn, out=tb)
+        tb *= a[:, h:2 * h]
+        hs = out[s:e]
+        np.add(nn, tb, out=hs)
+    h_n[:hs.shape[0]] = hs
+    return out, h_n, act, ghn
+
+
+def _gru_backward(needs, x, h0, w_ih, w_hh, out, act, ghn, sizes, reverse, d_out, d_hn):
+    n = x.shape[0]
+    h = w_hh.shape[0] // 3
+    dt = x.dtype
+    r, z, nn = (act[:, k * h:(k + 1) * h] for k in range(3))
+    offs = _offsets(sizes)
+    h_prev = _previous(out, h0, sizes, offs, reverse)
+    # factors for all steps: dn_pre = dh * fn, dz_pre = dh * fz, dr_pre = dn_pre * fr
+    fn = np.multiply(nn, nn)
+    np.subtract(1.0, fn, out=fn)
+    fn *= 1.0 - z
+    fz = np.subtract(h_prev, nn)
+    fz *= z
+    fz *= 1.0 - z
+    fr = 1.0 - r
+    fr *= r
+    fr *= ghn
+    # columns: dr, dz, dn * r (the gradient of gh), dn (the input part of n)
+    dbuf = np.empty((n, 4 * h), dtype=dt)
+    carry = np.array(d_hn, dtype=dt, copy=True)
+    bmax = sizes[0]
+    dh_buf = np.empty((bmax, h), dtype=dt)
+    tmp = np.empty((bmax, h), dtype=dt)
+    for t in _order(len(sizes), not reverse):
+        bs, s = sizes[t], offs[t]
+        e = s + bs
+        dh = dh_buf[:bs]
+        np.add(d_out[s:e], carry[:bs], out=dh)
+        d = dbuf[s:e]
+        dn = d[:, 3 * h:]
+        np.multiply(dh, fn[s:e], out=dn)
+        np.multiply(dh, fz[s:e], out=d[:, h:2 * h])
+        np.multiply(dn, fr[s:e], out=d[:, :h])
+        np.multiply(dn, r[s:e], out=d[:, 2 * h:3 * h])
+        cb = carry[:bs]
+        np.matmul(d[:, :3 * h], w_hh, out=cb)
+        np.multiply(dh, z[s:e], out=tmp[:bs])
+        cb += tmp[:bs]
+    (n_x, n_h0, n_wih, n_whh, n_bih, n_bhh) = needs
+    d_rz, d_ghr, d_in = dbuf[:, :2 * h], dbuf[:, :3 * h], dbuf[:, 3 * h:]
+    dx = None
+    if n_x:
+        dx = d_rz @ w_ih[:2 * h]
+        dx += d_in @ w_ih[2 * h:]
+    dw_ih = None
+    if n_wih:
+        dw_ih = np.empty(w_ih.shape, dtype=dt)
+        np.matmul(d_rz.T, x, out=dw_ih[:2 * h])
+        np.matmul(d_in.T, x, out=dw_ih[2 * h:])
+    dw_hh = d_ghr.T @ h_prev if n_whh else None
+    sums = _ones_dot(dbuf) if (n_bih or n_bhh) else None
+    db_ih = np.concatenate([sums[:2 * h], sums[3 * h:]]) if n_bih else None
+    db_hh = sums[:3 * h].copy() if n_bhh else None
+    return dx, (carry if n_h0 else None), dw_ih, dw_hh, db_ih, db_hh
+
+
+def _gru_unrolled(sizes, reverse):
+    def run(x, h0, w_ih, w_hh, b_ih, b_hh):
+        xp = x @ w_ih.t()
+        if b_ih is not None:
+            xp = xp + b_ih
+        w_hh_t = w_hh.t()
+
+        def step(off, bs, states):
+            (hs,) = states
+            gh = hs @ w_hh_t
+            if b_hh is not None:
+                gh = gh + b_hh
+            out = gru_cell_step(xp[off:off + bs], gh, hs)
+            return out, [out]
+
+        out, (h_n,) = _run_unrolled(sizes, reverse, [h0], step)
+        return out, h_n
+    return run
+
+
+class GRULayer(ArrayFunction):
+    """One direction of one GRU layer over packed rows; see ``gru_layer``."""
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, sizes=(), reverse=False):
+        out, h_n, act, ghn = _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes, reverse)
+        ctx.sizes, ctx.reverse = sizes, reverse
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out, act, ghn)
+        return out, h_n
+
+    @staticmethod
+    def backward_arrays(ctx, d_out, d_hn):
+        x, h0, w_ih, w_hh, _, _, out, act, ghn = ctx.saved_arrays
+        return _gru_backward(ctx.needs_input_grad, x, h0, w_ih, w_hh, out, act, ghn, ctx.sizes,
+                             ctx.reverse, d_out, d_hn)
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn):
+        return _graph_backward(ctx, _gru_unrolled(ctx.sizes, ctx.reverse), (d_out, d_hn))
+
+
+def gru_layer(input: Tensor, batch_sizes, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+              bias_ih=None, bias_hh=None, reverse: bool = False):
+    """One direction of one GRU layer, as one node: ``input (N, I)`` packed rows, ``h0 (B, H)``,
+    ``weight_ih (3H, I)``, ``weight_hh (3H, H)``, biases ``(3H,)`` (gate order r, z, n). Returns
+    ``output (N, H)`` and ``h_n (B, H)``. See ``lstm_layer`` for the layout."""
+    args = (input, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+    names = ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    _check_dtypes("gru_layer", [(nm, a._data if a is not None else None)
+                                for nm, a in zip(names, args)])
+    h = weight_hh.shape[0] // 3
+    extra = [("weight_hh", weight_hh, (3 * h, h)), ("bias_ih", bias_ih, (3 * h,)),
+             ("bias_hh", bias_hh, (3 * h,))]
+    sizes, _ = _layer_checks("gru_layer", input, h0, weight_ih, weight_hh, 3, h, batch_sizes,
+                             extra)
+    return GRULayer.apply(*args, sizes=tuple(sizes), reverse=bool(reverse))
+
+
+# ======================================================================================= RNN
+def _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes, reverse, relu):
+    h = w_hh.shape[0]
+    dt = x.dtype
+    out = x @ np.ascontiguousarray(w_ih.T)  # pre-activations, then the outputs in place
+    if b_ih is not None:
+        out += b_ih
+    if b_hh is not None:
+        out += b_hh
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    bmax = sizes[0]
+    h_n = np.empty((bmax, h), dtype=dt)
+    tmp = np.empty((bmax, h), dtype=dt)
+    offs = _offsets(sizes)
+    order = _order(len(sizes), reverse)
+    hs = h0[:sizes[order[0]]]
+    for t in order:
+        bs, s = sizes[t], offs[t]
+        rows = hs.shape[0]
+        if bs < rows:
+            h_n[bs:rows] = hs[bs:]
+            hs = hs[:bs]
+        elif bs > rows:
+            hs = np.concatenate([hs, h0[rows:bs]])
+        a = out[s:s + bs]
+        np.matmul(hs, w_hh_t, out=tmp[:bs])
+        a += tmp[:bs]
+        if relu:
+            np.maximum(a, 0, out=a)
+        else:
+            np.tanh(a, out=a)
+        hs = a
+    h_n[:hs.shape[0]] = hs
+    return out, h_n
+
+
+def _rnn_backward(needs, x, h0, w_ih, w_hh, out, sizes, reverse, relu, d_out, d_hn):
+    dt = x.dtype
+    if relu:
+        fac = (out > 0).astype(dt)
+    else:
+        fac = np.multiply(out, out)
+        np.subtract(1.0, fac, out=fac)
+    dpre = np.empty(out.shape, dtype=dt)
+    carry = np.array(d_hn, dtype=dt, copy=True)
+    offs = _offsets(sizes)
+    for t in _order(len(sizes), not reverse):
+        bs, s = sizes[t], offs[t]
+        d = dpre[s:s + bs]
+        np.add(d_out[s:s + bs], carry[:bs], out=d)
+        d *= fac[s:s + bs]
+        np.matmul(d, w_hh, out=carry[:bs])
+    (n_x, n_h0, n_wih, n_whh, n_bih, n_bhh) = needs
+    dx = dpre @ w_ih if n_x else None
+    dw_ih = dpre.T @ x if n_wih else None
+    dw_hh = dpre.T @ _previous(out, h0, sizes, offs, reverse) if n_whh else None
+    db = _ones_dot(dpre) if (n_bih or n_bhh) else None
+    return dx, (carry if n_h0 else None), dw_ih, dw_hh, (db if n_bih else None), \
+        (db if n_bhh else None)
+
+
+def _rnn_unrolled(sizes, reverse, nonlinearity):
+    def run(x, h0, w_ih, w_hh, b_ih, b_hh):
+        xp = x @ w_ih.t()
+        if b_ih is not None:
+            xp = xp + b_ih
+        if b_hh is not None:
+            xp = xp + b_hh
+        w_hh_t = w_hh.t()
+
+        def step(off, bs, states):
+            out = rnn_cell_step(xp[off:off + bs], states[0] @ w_hh_t, nonlinearity)
+            return out, [out]
+
+        out, (h_n,) = _run_unrolled(sizes, reverse, [h0], step)
+        return out, h_n
+    return run
+
+
+class RNNLayer(ArrayFunction):
+    """One direction of one vanilla RNN layer over packed rows; see ``rnn_layer``."""
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, sizes=(), reverse=False,
+                nonlinearity="tanh"):
+        relu = nonlinearity == "relu"
+        out, h_n = _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes, reverse, relu)
+        ctx.sizes, ctx.reverse, ctx.nonlinearity = sizes, reverse, nonlinearity
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)
+        return out, h_n
+
+    @staticmethod
+    def backward_arrays(ctx, d_out, d_hn):
+        x, h0, w_ih, w_hh, _, _, out = ctx.saved_arrays
+        return _rnn_backward(ctx.needs_input_grad, x, h0, w_ih, w_hh, out, ctx.sizes, ctx.reverse,
+                             ctx.nonlinearity == "relu", d_out, d_hn)
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn):
+        return _graph_backward(ctx, _rnn_unrolled(ctx.sizes, ctx.reverse, ctx.nonlinearity),
+                               (d_out, d_hn))
+
+
+def rnn_layer(input: Tensor, batch_sizes, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+              bias_ih=None, bias_hh=None, reverse: bool = False, nonlinearity: str = "tanh"):
+    """One direction of one vanilla RNN layer (``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``),
+    as one node: ``input (N, I)`` packed rows, ``h0 (B, H)``, ``weight_ih (H, I)``, ``weight_hh
+    (H, H)``. Returns ``output (N, H)`` and ``h_n (B, H)``. See ``lstm_layer`` for the layout."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"rnn_layer: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or "
+                         "'relu'")
+    args = (input, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+    names = ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    _check_dtypes("rnn_layer", [(nm, a._data if a is not None else None)
+                                for nm, a in zip(names, args)])
+    h = weight_hh.shape[0]
+    extra = [("weight_hh", weight_hh, (h, h)), ("bias_ih", bias_ih, (h,)),
+             ("bias_hh", bias_hh, (h,))]
+    sizes, _ = _layer_checks("rnn_layer", input, h0, weight_ih, weight_hh, 1, h, batch_sizes,
+                             extra)
+    return RNNLayer.apply(*args, sizes=tuple(sizes), reverse=bool(reverse),
+                          nonlinearity=nonlinearity)
