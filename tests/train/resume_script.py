@@ -1,0 +1,42 @@
+"""Driven by test_resume.py in subprocesses: train a small model for 3 epochs, optionally killing the
+process with SIGKILL in the middle of epoch 2, or resuming from the run folder's checkpoint.
+
+usage: python resume_script.py RUN_DIR full|kill|resume OUT.npz"""
+import os
+import signal
+import sys
+
+import numpy as np
+
+import graphgrad
+from graphgrad import nn, optim
+from graphgrad.train import Callback, Trainer
+from graphgrad.utils.data import DataLoader, TensorDataset
+
+
+class KillInEpoch2(Callback):
+    def on_batch_end(self, trainer, step, loss):
+        if trainer.epoch == 1 and step == 13:  # epoch 2 is under way (epoch counts completed ones)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def main():
+    run_dir, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    graphgrad.manual_seed(1)
+    rng = np.random.default_rng(0)
+    x = graphgrad.tensor(rng.standard_normal((160, 1, 8, 8)).astype(np.float32))
+    y = graphgrad.tensor(rng.integers(0, 4, 160))
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Dropout(0.3), nn.Flatten(),
+                          nn.Linear(4 * 6 * 6, 4))
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    callbacks = [KillInEpoch2()] if mode == "kill" else []
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, callbacks=callbacks,
+                      run_dir=run_dir, progress=False)
+    trainer.fit(loader, epochs=3, resume=(mode == "resume"))
+    np.savez(out, **{k: v.numpy() for k, v in model.state_dict().items()})
+
+
+if __name__ == "__main__":
+    main()
