@@ -14,6 +14,7 @@ from .einsum import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
