@@ -113,7 +113,7 @@ class Rsqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.sqrt(x)
+            out = np.sqrt(x, out=np.empty_like(x))
             np.reciprocal(out, out=out)
         ctx.save_for_backward(out)
         return out
@@ -154,7 +154,7 @@ class Tanh(ArrayFunction):
     @staticmethod
     def backward_arrays(ctx, g):
         (out,) = ctx.saved_arrays
-        d = out * out
+        d = np.multiply(out, out, out=np.empty_like(out))
         np.subtract(1.0, d, out=d)
         d *= g
         return d
@@ -162,7 +162,7 @@ class Tanh(ArrayFunction):
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-x))`` on an array; saturates to 0 or 1 without warnings."""
-    out = np.negative(x)
+    out = np.negative(x, out=np.empty_like(x))  # out= keeps 0-d input an array
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
     out += 1.0
@@ -185,7 +185,7 @@ class Sigmoid(ArrayFunction):
     @staticmethod
     def backward_arrays(ctx, g):
         (out,) = ctx.saved_arrays
-        d = np.subtract(1.0, out, dtype=out.dtype)
+        d = np.subtract(1.0, out, out=np.empty_like(out))
         d *= out
         d *= g
         return d
