@@ -338,9 +338,9 @@ class Lerp(ArrayFunction):
     def forward(ctx, start, end, weight):
         ctx.shapes = (np.shape(start), np.shape(end), np.shape(weight))
         ctx.save_for_backward(start, end, weight)
-        diff = end - start
         w = np.asarray(weight)
         try:
+            diff = end - start
             return np.where(np.abs(w) < 0.5, start + w * diff, end - diff * (1 - w))
         except ValueError:
             raise RuntimeError(
