@@ -177,7 +177,7 @@ class IndexPut(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        need_x, need_v = ctx.needs_input_grad
+        need_x, need_v = ctx.needs_input_grad[:2]
         gx = IndexPut.apply(g, 0.0, ctx.basic, ctx.adv) if need_x else None
         gv = None
         if need_v:
@@ -191,7 +191,7 @@ class IndexPut(ArrayFunction):
 
     @staticmethod
     def backward_arrays(ctx, g):
-        need_x, need_v = ctx.needs_input_grad
+        need_x, need_v = ctx.needs_input_grad[:2]
         gx = gv = None
         if need_x:
             gx = g.copy()
