@@ -7,3 +7,11 @@ from ..ops.activation import (celu, celu_, elu, elu_, gelu, hardtanh, hardtanh_,
 from ..ops.elementwise import relu_, sigmoid, tanh  # noqa: F401
 from ..ops.norm import (batch_norm, embedding, embedding_bag, group_norm,  # noqa: F401
                         instance_norm, layer_norm, local_response_norm)
+from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
+                        conv_transpose3d)
+from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,  # noqa: F401
+                        adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d,
+                        avg_pool3d, lp_pool1d, lp_pool2d, max_pool1d, max_pool2d, max_pool3d,
+                        max_unpool1d, max_unpool2d, max_unpool3d)
+from ..ops.upsample import (fold, interpolate, pixel_shuffle, pixel_unshuffle,  # noqa: F401
+                            unfold, upsample, upsample_bilinear, upsample_nearest)
