@@ -42,7 +42,10 @@ def _numerical_jacobians(func, inputs, diff_inputs, eps):
                 minus = _flatten_outputs(func(*inputs))
                 flat[j] = orig
                 columns.append((plus - minus) / (2 * eps))
-            jacobians.append(np.stack(columns, axis=1) if columns else np.zeros((0, 0)))
+            if not columns:  # an empty input: one row per output entry, no columns
+                jacobians.append(np.zeros((_flatten_outputs(func(*inputs)).size, 0)))
+                continue
+            jacobians.append(np.stack(columns, axis=1))
     return jacobians
 
 

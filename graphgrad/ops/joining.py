@@ -177,12 +177,13 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
     tensors = _common_dtype(tensors, "cat")
-    kept = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]
+    numbered = [(i, t) for i, t in enumerate(tensors) if t._data.shape != (0,)] or [(0, tensors[0])]
+    kept = [t for _, t in numbered]
     ref = kept[0]._data.shape
     if not ref:
         raise RuntimeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
     d = wrap_dim(dim, len(ref), "cat")
-    for i, t in enumerate(kept):
+    for i, t in numbered:
         shape = t._data.shape
         if len(shape) != len(ref):
             raise RuntimeError(
@@ -192,7 +193,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
             if k != d and a != b:
                 raise RuntimeError(
                     f"cat: Sizes of tensors must match except in dimension {d}. Expected size {a} "
-                    f"but got size {b} for tensor number {tensors.index(t)} in the list (shapes "
+                    f"but got size {b} for tensor number {i} in the list (shapes "
                     f"{[tuple(k._data.shape) for k in tensors]})")
     result = Cat.apply(*kept, dim=d)
     if out is not None:
