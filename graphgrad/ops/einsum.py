@@ -167,6 +167,14 @@ def einsum(equation, *operands) -> Tensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum: expected Tensor operands, got {type(t).__name__}")
     inputs, output = _parse(equation, [t._data.shape for t in operands])
+    for subs, t in zip(inputs, operands):
+        for c in set(subs):
+            if subs.count(c) > 1:
+                dims = [t._data.shape[k] for k, s in enumerate(subs) if s == c]
+                if len(set(dims)) > 1:
+                    raise RuntimeError(
+                        f"einsum: subscript {c} is repeated for an operand of shape "
+                        f"{tuple(t._data.shape)} but the sizes don't match, {dims}")
     sizes = {}
     for subs, t in zip(inputs, operands):
         for c, n in zip(subs, t._data.shape):
@@ -178,13 +186,6 @@ def einsum(equation, *operands) -> Tensor:
             sizes[c] = n if c not in sizes or sizes[c] == 1 else sizes[c]
     prepared = []
     for subs, t in zip(inputs, operands):
-        for c in set(subs):
-            if subs.count(c) > 1:
-                dims = [t._data.shape[k] for k, s in enumerate(subs) if s == c]
-                if len(set(dims)) > 1:
-                    raise RuntimeError(
-                        f"einsum: subscript {c} is repeated for an operand of shape "
-                        f"{tuple(t._data.shape)} but the sizes don't match, {dims}")
         target = tuple(sizes[c] for c in subs)
         prepared.append(t if t._data.shape == target else t.expand(target))
     dtype = prepared[0]._data.dtype
