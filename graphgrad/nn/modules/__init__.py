@@ -50,3 +50,9 @@ __all__ += [
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
 ]
+
+from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, PeepholeLSTM, RNNBase, RNNCell,  # noqa: E402
+                  RNNCellBase)
+
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "PeepholeLSTM", "RNNCellBase", "RNNCell", "LSTMCell",
+            "GRUCell"]
