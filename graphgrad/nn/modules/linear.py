@@ -83,27 +83,9 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        if hasattr(F, "bilinear"):
-            return F.bilinear(input1, input2, self.weight, self.bias)
-        return _bilinear(input1, input2, self.weight, self.bias)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
-
-def _bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    out_f, in1, in2 = weight.shape
-    if x1.shape[-1] != in1 or x2.shape[-1] != in2 or x1.shape[:-1] != x2.shape[:-1]:
-        raise RuntimeError(
-            f"bilinear: inputs of shapes {tuple(x1.shape)} and {tuple(x2.shape)} don't match a "
-            f"weight of shape {tuple(weight.shape)} (expected (*, {in1}) and (*, {in2}))")
-    lead = tuple(x1.shape[:-1])
-    a = x1.reshape(-1, in1)
-    b = x2.reshape(-1, in2)
-    # (N, in1) @ (in1, out*in2) -> (N, out, in2), then contract in2 with x2
-    w = weight.permute(1, 0, 2).reshape(in1, out_f * in2)
-    y = ((a @ w).reshape(-1, out_f, in2) * b.unsqueeze(1)).sum(-1)
-    if bias is not None:
-        y = y + bias
-    return y.reshape(lead + (out_f,))
