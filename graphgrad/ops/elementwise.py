@@ -205,12 +205,20 @@ class Relu(ArrayFunction):
 
         (out,) = ctx.saved_tensors
         # the mask is a constant: relu is piecewise linear, so its second derivative is zero
-        return where(Tensor._make(out._data > 0), g, 0.0)
+        return where(Tensor._make(_relu_mask(out._data)), g, 0.0)
 
     @staticmethod
     def backward_arrays(ctx, g):
+        from .selection import masked_array
+
         (out,) = ctx.saved_arrays
-        return np.where(out > 0, g, 0).astype(g.dtype, copy=False)
+        return masked_array(_relu_mask(out), g)
+
+
+def _relu_mask(out: np.ndarray) -> np.ndarray:
+    """Where relu passes the gradient: PyTorch's ``out <= 0`` test is false for NaN, so NaN passes."""
+    mask = out <= 0
+    return np.logical_not(mask, out=mask) if mask.ndim else ~mask
 
 
 class Abs(ArrayFunction):

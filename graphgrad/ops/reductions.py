@@ -18,6 +18,7 @@ from ..autograd.tensor import Tensor
 from ..backend import get_default_dtype, to_np_dtype
 from ._util import register_methods, wrap_dim, wrap_dims
 from .reduce import expand_reduced, expand_reduced_array
+from .selection import masked_array
 
 
 def _check_tensor(x, op: str) -> None:
@@ -139,7 +140,7 @@ class Extreme(ArrayFunction):
     @staticmethod
     def backward_arrays(ctx, g):
         share = expand_reduced_array(g, ctx.in_shape, ctx.axes, ctx.keepdim) / ctx.count
-        return np.where(ctx.mask, share, np.zeros((), dtype=g.dtype)), None, None, None
+        return masked_array(ctx.mask, share), None, None, None
 
 
 def _select(mask: np.ndarray, values: Tensor) -> Tensor:
@@ -171,7 +172,7 @@ class ExtremeDim(ArrayFunction):
     @staticmethod
     def backward_arrays(ctx, g, _g_idx=None):
         spread = expand_reduced_array(g, ctx.in_shape, (ctx.axis,), ctx.keepdim)
-        return np.where(ctx.mask, spread, np.zeros((), dtype=g.dtype)), None, None, None
+        return masked_array(ctx.mask, spread), None, None, None
 
 
 def _check_nonempty(input: Tensor, axes, op: str) -> None:

@@ -24,6 +24,18 @@ def _const(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
+def masked_array(mask: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``where(mask, g, 0)`` on arrays, exactly (an Inf or NaN of ``g`` outside ``mask`` gives 0),
+    but by a multiplication, which NumPy runs several times faster than ``np.where``."""
+    with np.errstate(invalid="ignore"):
+        out = g * mask
+    if out.dtype != g.dtype:
+        out = out.astype(g.dtype)
+    if not np.isfinite(out).all():  # rare: only then can inf * 0 have made a NaN
+        return np.where(mask, g, np.zeros((), dtype=g.dtype))
+    return out
+
+
 class Where(ArrayFunction):
     """``input`` where ``condition`` holds, else ``other`` (all three broadcast together)."""
 
@@ -53,9 +65,8 @@ class Where(ArrayFunction):
         sa, sb = ctx.shapes
         need_a, need_b = ctx.needs_input_grad[1:]
         cond = ctx.condition
-        zero = np.zeros((), dtype=g.dtype)
-        grad_a = sum_to_array(np.where(cond, g, zero), sa) if need_a else None
-        grad_b = sum_to_array(np.where(cond, zero, g), sb) if need_b else None
+        grad_a = sum_to_array(masked_array(cond, g), sa) if need_a else None
+        grad_b = sum_to_array(masked_array(~cond, g), sb) if need_b else None
         return None, grad_a, grad_b
 
 
@@ -205,7 +216,7 @@ class ClampScalar(ArrayFunction):
 
     @staticmethod
     def backward_arrays(ctx, g):
-        return np.where(ctx.keep, g, np.zeros((), dtype=g.dtype)), None, None
+        return masked_array(ctx.keep, g), None, None
 
 
 class ClampTensor(ArrayFunction):

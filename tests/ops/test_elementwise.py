@@ -75,6 +75,17 @@ def test_gradient_at_zero_is_zero(name):
     assert ours[0] == 0
 
 
+def test_relu_gradient_with_nan_and_inf_like_torch():
+    x = np.array([np.nan, -1.0, 2.0, 0.0])
+    g = np.array([1.0, np.inf, 1.0, np.nan])
+    results = []
+    for mod in (graphgrad, torch):
+        t = mod.tensor(x, requires_grad=True)
+        t.relu().backward(mod.tensor(g))
+        results.append(t.grad.numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 def test_sigmoid_saturates_without_warnings():
     x = graphgrad.tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
     with warnings.catch_warnings():

@@ -64,6 +64,19 @@ def test_where_condition_only_is_nonzero():
     assert rows.dtype == graphgrad.int64
 
 
+def test_where_gradient_ignores_inf_in_the_other_branch():
+    cond = np.array([True, False, True])
+    g = np.array([np.inf, 1.0, 2.0])
+    results = []
+    for mod in (graphgrad, torch):
+        a = mod.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = mod.tensor([4.0, 5.0, 6.0], requires_grad=True)
+        mod.where(mod.tensor(cond), a, b).backward(mod.tensor(g))
+        results.append((a.grad.numpy(), b.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_where_errors():
     a = graphgrad.ones(3)
     with pytest.raises(RuntimeError, match="where: expected condition to be a boolean tensor"):
