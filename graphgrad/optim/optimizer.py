@@ -59,7 +59,8 @@ class Optimizer:
         if callable(getattr(params, "parameters", None)):
             raise TypeError(
                 f"{name}: params should be an iterable of Tensors, but got the module "
-                f"{type(params).__name__}; pass {type(params).__name__.lower()}.parameters()")
+                f"{type(params).__name__}; pass its .parameters(), e.g. "
+                f"{name}(model.parameters(), ...)")
         try:
             param_groups = list(params)
         except TypeError:

@@ -327,7 +327,7 @@ def test_bad_params_raise_type_error(name):
     with pytest.raises(TypeError, match="can only optimize Tensors, but params\\[1\\] is "
                                         "numpy.ndarray"):
         cls([p, np.zeros(2)], lr=0.1)
-    with pytest.raises(TypeError, match="got the module _FakeModule; pass _fakemodule.parameters"):
+    with pytest.raises(TypeError, match=r"got the module _FakeModule; pass its .parameters\(\)"):
         cls(_FakeModule(), lr=0.1)
     with pytest.raises(TypeError, match="got a dict with keys"):
         cls({"params": [p]}, lr=0.1)
@@ -390,3 +390,23 @@ def test_repr_lists_groups():
     opt = optim.SGD([graphgrad.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
     text = repr(opt)
     assert text.startswith("SGD (\nParameter Group 0\n") and "    momentum: 0.9" in text
+
+
+def test_with_nn_modules():
+    from graphgrad import nn
+    graphgrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    x, y = graphgrad.randn(32, 3), graphgrad.randn(32, 1)
+    opt = optim.AdamW(model.named_parameters(), lr=1e-2)
+    assert opt.param_groups[0]["param_names"] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    with pytest.raises(TypeError, match="got the module Sequential"):
+        optim.SGD(model, lr=0.1)
+    losses = []
+    for _ in range(30):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    assert all(isinstance(p, nn.Parameter) and p.is_leaf for p in model.parameters())
