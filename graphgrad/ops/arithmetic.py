@@ -323,6 +323,7 @@ def apply_inplace(self: Tensor, result: Tensor, op: str) -> Tensor:
                 f"{op}: in-place operation on a view of a tensor that requires grad is not supported; "
                 "use an out-of-place operation, or index assignment on the base tensor")
     data = self._data
+    check_writable(data, op)
     _snapshot_saved_self(result, self)
     if result._data.dtype != data.dtype and not np.can_cast(result._data.dtype, data.dtype,
                                                             casting="same_kind"):
@@ -346,6 +347,15 @@ def apply_inplace(self: Tensor, result: Tensor, op: str) -> Tensor:
         # the node's saved output (if any) must be checked against this tensor's version now
         _retarget_saved_output(result, self)
     return self
+
+
+def check_writable(data: np.ndarray, op: str) -> None:
+    """An expanded tensor (read-only broadcast view) cannot be written in place, as in PyTorch."""
+    if not data.flags.writeable:
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location (it is an expanded view). Please clone() the tensor before "
+            "performing the operation.")
 
 
 def _snapshot_saved_self(result: Tensor, self: Tensor) -> None:
@@ -382,6 +392,7 @@ def _needs_graph(self: Tensor, other) -> bool:
 def _fast_inplace(self: Tensor, ufunc, other, op: str) -> Tensor:
     """In-place update with no graph to record (optimizer steps, init): one ufunc call."""
     operand = other._data if isinstance(other, Tensor) else other
+    check_writable(self._data, op)
     try:
         ufunc(self._data, operand, out=self._data, casting="same_kind")
     except TypeError as exc:  # NumPy's casting error is a TypeError

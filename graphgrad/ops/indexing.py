@@ -205,6 +205,9 @@ class IndexPut(ArrayFunction):
 
 
 def _write(out: np.ndarray, basic, adv, value) -> None:
+    from .arithmetic import check_writable
+
+    check_writable(out, "__setitem__")
     target = out[basic] if basic is not None else out
     index = adv.numpy_index(target.ndim) if adv is not None else Ellipsis
     try:
@@ -788,6 +791,9 @@ def _into(self: Tensor, result: Tensor, op: str) -> Tensor:
         from .arithmetic import apply_inplace
 
         return apply_inplace(self, result, op)
+    from .arithmetic import check_writable
+
+    check_writable(self._data, op)
     if result._data.shape != self._data.shape:
         raise RuntimeError(
             f"{op}: output with shape {list(self._data.shape)} doesn't match the broadcast shape "

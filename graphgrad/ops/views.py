@@ -62,6 +62,8 @@ class Expand(ArrayFunction):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
+        if x.shape == tuple(shape):
+            return x.view()  # nothing is broadcast: stays writable, as in PyTorch
         return np.broadcast_to(x, shape)
 
     @staticmethod
@@ -107,7 +109,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
 def view(input: Tensor, *shape) -> Tensor:
     """As ``reshape``, but like PyTorch requires a layout that a view can express."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int, np.integer)):
-        return input.to(shape[0])  # view(dtype) is not supported as a reinterpretation
+        return _view_dtype(input, shape[0])
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     target = _infer_shape(shape, input._data.size, "view", input._data.shape)
@@ -120,6 +122,24 @@ def view(input: Tensor, *shape) -> Tensor:
                 "view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
     return reshape(input, target)
+
+
+def _view_dtype(input: Tensor, dtype) -> Tensor:
+    """``view(dtype)``: the same bytes read as another dtype (the last dim scales with the element
+    size, as in PyTorch). Not differentiable unless the dtype is unchanged."""
+    from ..backend import to_np_dtype
+
+    nd = to_np_dtype(dtype)
+    if nd == input._data.dtype:
+        return reshape(input, input._data.shape)
+    a = input._data
+    if nd.itemsize != a.itemsize:
+        if a.ndim == 0 or a.strides[-1] != a.itemsize or (a.shape[-1] * a.itemsize) % nd.itemsize:
+            raise RuntimeError(
+                f"view: self.size(-1) must be divisible by {nd.itemsize // a.itemsize or 1} to view "
+                f"{a.dtype} as {nd} (different element sizes), and the last dim must be contiguous; "
+                f"got shape {tuple(a.shape)}")
+    return mark_view(Tensor._make(a.view(nd)), input)
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
@@ -187,7 +207,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions (a view)."""
     ndim = input._data.ndim
     if ndim == 0:
-        return input
+        wrap_dim(dim0, ndim, "transpose"), wrap_dim(dim1, ndim, "transpose")
+        return reshape(input, ())
     d0, d1 = wrap_dim(dim0, ndim, "transpose"), wrap_dim(dim1, ndim, "transpose")
     dims = list(range(ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -201,12 +222,12 @@ def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dimensions."""
     if input._data.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+    return transpose(input, 0, 1) if input._data.ndim == 2 else reshape(input, input._data.shape)
 
 
 def _T(self):
     ndim = self._data.ndim
-    return permute(self, tuple(reversed(range(ndim)))) if ndim >= 2 else self
+    return permute(self, tuple(reversed(range(ndim)))) if ndim >= 2 else reshape(self, self._data.shape)
 
 
 def _mT(self):
