@@ -7,6 +7,12 @@ from ..ops.activation import (celu, celu_, elu, elu_, gelu, hardtanh, hardtanh_,
 from ..ops.elementwise import relu_, sigmoid, tanh  # noqa: F401
 from ..ops.norm import (batch_norm, embedding, embedding_bag, group_norm,  # noqa: F401
                         instance_norm, layer_norm, local_response_norm)
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
+                        cosine_embedding_loss, cross_entropy, hinge_embedding_loss, huber_loss,
+                        kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, nll_loss,
+                        poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
+from ..ops.nn_misc import (bilinear, cosine_similarity, dropout, dropout1d, dropout2d,  # noqa: F401
+                           dropout3d, linear, normalize, one_hot, pad, pairwise_distance)
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
                         conv_transpose3d)
 from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,  # noqa: F401

@@ -15,6 +15,7 @@ from .einsum import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .nn_misc import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
