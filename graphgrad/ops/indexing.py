@@ -358,6 +358,12 @@ def parse_index(shape: tuple, index, op: str = "__getitem__"):
 
 # ------------------------------------------------------------------------ __getitem__/__setitem__
 def _getitem(self: Tensor, index) -> Tensor:
+    if type(index) is int and self._data.ndim:  # the common x[i]: skip the general parser
+        size = self._data.shape[0]
+        if not -size <= index < size:
+            raise IndexError(
+                f"__getitem__: index {index} is out of bounds for dimension 0 with size {size}")
+        return mark_view(BasicIndex.apply(self, (index, Ellipsis)), self)
     basic, adv = parse_index(self._data.shape, index)
     out = self
     if basic is not None:
