@@ -53,10 +53,11 @@ class Adagrad(Optimizer):
             step_t = state["step"]._data
             step_t += 1
             step = float(step_t)
-            d, _ = effective_grad(g, w, group["weight_decay"], group["maximize"])
+            d_out, tmp = self._scratch(w, 2)
+            d, _ = effective_grad(g, w, group["weight_decay"], group["maximize"], d_out)
             clr = lr / (1 + (step - 1) * lr_decay)
             s = state["sum"]._data
-            tmp = np.multiply(d, d)
+            np.multiply(d, d, out=tmp)
             s += tmp
             np.sqrt(s, out=tmp)
             tmp += eps

@@ -64,13 +64,13 @@ class Adam(Optimizer):
             step_t = state["step"]._data
             step_t += 1
             step = float(step_t)
+            d_out, tmp = self._scratch(w, 2)
             if weight_decay != 0 and decoupled:
                 w *= 1 - lr * weight_decay
-                d, _ = effective_grad(g, w, 0, maximize)
+                d, _ = effective_grad(g, w, 0, maximize, d_out)
             else:
-                d, _ = effective_grad(g, w, weight_decay, maximize)
+                d, _ = effective_grad(g, w, weight_decay, maximize, d_out)
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            tmp = np.empty_like(w)
             lerp_(m, d, 1 - beta1, tmp)
             v *= beta2
             np.multiply(d, d, out=tmp)

@@ -48,9 +48,9 @@ class Adamax(Optimizer):
             step_t = state["step"]._data
             step_t += 1
             step = float(step_t)
-            d, _ = effective_grad(g, w, group["weight_decay"], group["maximize"])
+            d_out, tmp = self._scratch(w, 2)
+            d, _ = effective_grad(g, w, group["weight_decay"], group["maximize"], d_out)
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
-            tmp = np.empty_like(w)
             lerp_(m, d, 1 - beta1, tmp)
             u *= beta2
             np.abs(d, out=tmp)

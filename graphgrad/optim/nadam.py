@@ -57,18 +57,18 @@ class NAdam(Optimizer):
             step_t += 1
             step = float(step_t)
             bias_correction2 = 1 - beta2 ** step
+            d_out, denom, step_g = self._scratch(w, 3)
             if weight_decay != 0 and group["decoupled_weight_decay"]:
                 w *= 1 - lr * weight_decay
-                d, owned = effective_grad(g, w, 0, group["maximize"])
+                d, _ = effective_grad(g, w, 0, group["maximize"], d_out)
             else:
-                d, owned = effective_grad(g, w, weight_decay, group["maximize"])
+                d, _ = effective_grad(g, w, weight_decay, group["maximize"], d_out)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
             mu_product_t = state["mu_product"]._data
             mu_product_t *= mu
             mu_product = float(mu_product_t)
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            denom = np.empty_like(w)
             lerp_(m, d, 1 - beta1, denom)
             v *= beta2
             np.multiply(d, d, out=denom)
@@ -77,7 +77,7 @@ class NAdam(Optimizer):
             np.divide(v, bias_correction2, out=denom)
             np.sqrt(denom, out=denom)
             denom += eps
-            step_g = np.divide(d, denom)
+            np.divide(d, denom, out=step_g)
             step_g *= -lr * (1.0 - mu) / (1.0 - mu_product)
             w += step_g
             np.divide(m, denom, out=step_g)

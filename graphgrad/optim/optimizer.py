@@ -166,6 +166,18 @@ class Optimizer:
                 self._update_group(group)
         return loss
 
+    def _scratch(self, like: np.ndarray, n: int) -> list:
+        """``n`` scratch arrays shaped like ``like``, carved from one buffer per dtype that is
+        reused across parameters and steps (fresh large arrays cost page faults every step).
+        Not part of ``state``; only valid until the next call."""
+        workspace = self.__dict__.setdefault("_workspace", {})
+        size = like.size
+        buf = workspace.get(like.dtype)
+        if buf is None or buf.size < n * size:
+            buf = workspace[like.dtype] = np.empty(max(n * size, 0 if buf is None else buf.size),
+                                                   like.dtype)
+        return [buf[i * size:(i + 1) * size].reshape(like.shape) for i in range(n)]
+
     def _update_group(self, group: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
@@ -301,18 +313,20 @@ def grad_array(p: Tensor, name: str):
     return array
 
 
-def effective_grad(g: np.ndarray, p: np.ndarray, weight_decay: float, maximize: bool):
-    """``(-g if maximize else g) + weight_decay * p`` as PyTorch forms it; returns ``(d, owned)``
-    where ``owned`` says ``d`` is a fresh array the caller may overwrite (never ``p.grad``)."""
+def effective_grad(g: np.ndarray, p: np.ndarray, weight_decay: float, maximize: bool,
+                   out: np.ndarray):
+    """``(-g if maximize else g) + weight_decay * p`` as PyTorch forms it, written into ``out``
+    when a new array is needed; returns ``(d, owned)`` where ``owned`` says ``d`` is ``out`` (the
+    caller may overwrite it), else ``d`` is ``p.grad``'s array and must not be changed."""
     if weight_decay != 0:
-        d = np.multiply(p, weight_decay)
+        np.multiply(p, weight_decay, out=out)
         if maximize:
-            np.subtract(d, g, out=d)
+            np.subtract(out, g, out=out)
         else:
-            d += g
-        return d, True
+            out += g
+        return out, True
     if maximize:
-        return np.negative(g), True
+        return np.negative(g, out=out), True
     return g, False
 
 

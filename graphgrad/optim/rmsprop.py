@@ -50,9 +50,10 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = zeros_state(p)
             state["step"]._data += 1
-            d, _ = effective_grad(g, w, group["weight_decay"], group["maximize"])
+            d_out, tmp = self._scratch(w, 2)
+            d, _ = effective_grad(g, w, group["weight_decay"], group["maximize"], d_out)
             s = state["square_avg"]._data
-            tmp = np.multiply(d, d)
+            np.multiply(d, d, out=tmp)
             s *= alpha
             tmp *= 1 - alpha
             s += tmp

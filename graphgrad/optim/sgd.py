@@ -55,31 +55,33 @@ class SGD(Optimizer):
             if g is None:
                 continue
             w = p._data
-            d, owned = effective_grad(g, w, weight_decay, maximize)
+            d_out, tmp = self._scratch(w, 2)
+            d, owned = effective_grad(g, w, weight_decay, maximize, d_out)
             if momentum != 0:
                 state = self.state[p]
                 buf_t = state.get("momentum_buffer")
                 if buf_t is None:
-                    buf = d if owned else d.copy()
+                    buf = d.copy()
                     state["momentum_buffer"] = Tensor._make(buf)
-                    owned = False
                 else:
                     buf = buf_t._data
                     buf *= momentum
                     if dampening == 0:
                         buf += d
                     else:
-                        buf += (1 - dampening) * d
+                        np.multiply(d, 1 - dampening, out=tmp)
+                        buf += tmp
                 if nesterov:
-                    t = np.multiply(buf, momentum)
-                    t += d
-                    d, owned = t, True
+                    np.multiply(buf, momentum, out=tmp)
+                    tmp += d
+                    d, owned = tmp, True
                 else:
                     d, owned = buf, False
             if owned:
                 d *= lr
                 w -= d
             else:
-                w -= lr * d
+                np.multiply(d, lr, out=tmp)
+                w -= tmp
             bump(p)
 
