@@ -416,3 +416,46 @@ def test_nonzero_and_argwhere_match_torch(shape):
     compare_with_torch(lambda t: gg.argwhere(t), lambda t: torch.argwhere(t), [x], grad=False)
     compare_with_torch(lambda t: t.nonzero(as_tuple=True), lambda t: t.nonzero(as_tuple=True), [x],
                        grad=False)
+
+
+# --------------------------------------------------------------------- property-based indexing
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def _shape_and_index(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    items = []
+    for n in shape[:draw(st.integers(0, len(shape)))]:
+        kind = draw(st.sampled_from(["int", "slice", "list", "none", "full"]))
+        if kind == "int":
+            items.append(("int", draw(st.integers(-n, n - 1))))
+        elif kind == "slice":
+            items.append(("slice", slice(draw(st.integers(-n, n)), draw(st.integers(-n, n)),
+                                         draw(st.integers(1, 3)))))
+        elif kind == "list":
+            items.append(("list", draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=3))))
+        elif kind == "none":
+            items.append(("none", None))
+            items.append(("full", slice(None)))
+        else:
+            items.append(("full", slice(None)))
+    lists = [v for k, v in items if k == "list"]
+    if len({len(v) for v in lists}) > 1:  # advanced indices must broadcast: give them one length
+        m = min(len(v) for v in lists)
+        items = [(k, v[:m] if k == "list" else v) for k, v in items]
+    return shape, items
+
+
+def _build(m, items):
+    return tuple(m.tensor(v) if k == "list" else v for k, v in items)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=_shape_and_index(), seed=st.integers(0, 2**16))
+def test_getitem_property_matches_torch(case, seed):
+    shape, items = case
+    x = np.random.default_rng(seed).standard_normal(shape)
+    compare_with_torch(lambda t: t[_build(gg, items)], lambda t: t[_build(torch, items)], [x])
