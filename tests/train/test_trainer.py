@@ -12,8 +12,8 @@ from graphgrad.utils.data import DataLoader, TensorDataset
 
 
 def _blobs(n=200, classes=3, seed=0):
+    centers = np.random.default_rng(123).standard_normal((classes, 5)) * 3  # same for every split
     rng = np.random.default_rng(seed)
-    centers = rng.standard_normal((classes, 5)) * 3
     y = rng.integers(0, classes, n)
     x = centers[y] + rng.standard_normal((n, 5))
     return TensorDataset(graphgrad.tensor(x.astype(np.float32)), graphgrad.tensor(y))
