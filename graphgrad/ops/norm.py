@@ -456,7 +456,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                              f"of length {idx.size}, got {off.tolist()}")
         bags = off.size
         bag_ids = np.repeat(np.arange(bags), lengths)
-        flat = idx
+        total = int(ends[-1]) if bags else 0
+        flat = idx[:total]  # with include_last_offset, entries past the last offset are unused
     else:
         raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of "
                          f"dimension {idx.ndim}")
@@ -469,13 +470,15 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if tuple(per_sample_weights.shape) != idx.shape:
             raise ValueError(f"embedding_bag: per_sample_weights of shape "
                              f"{tuple(per_sample_weights.shape)} must match input shape {idx.shape}")
+        per_sample_weights = per_sample_weights.reshape(-1)
+        if per_sample_weights.shape[0] != flat.size:
+            per_sample_weights = per_sample_weights[:flat.size]
     if padding_idx is not None:
         padding_idx %= num
         keep = flat != padding_idx
         flat, bag_ids = flat[keep], bag_ids[keep]
         if per_sample_weights is not None:
-            per_sample_weights = Embedding.apply(per_sample_weights.reshape(-1),
-                                                 np.nonzero(keep)[0], None)
+            per_sample_weights = Embedding.apply(per_sample_weights, np.nonzero(keep)[0], None)
     if max_norm is not None:
         _renorm_rows_(weight, flat, max_norm, norm_type)
     coef = None
