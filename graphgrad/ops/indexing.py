@@ -456,7 +456,7 @@ class Gather(ArrayFunction):
     def forward(ctx, x, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = x.shape, dim, index
         if x.ndim == 0:
-            return x[index] if index.ndim == 0 else x.reshape(1)[index]
+            return x.reshape(1)[index]
         return x[_full_index(index, dim)]
 
     @staticmethod
@@ -600,7 +600,7 @@ class IndexSelect(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = x.shape, dim, index
-        return np.take(x, index, axis=dim) if x.ndim else x.reshape(1)[index]
+        return np.take(x, index, axis=dim) if x.ndim else x.reshape(1)[index].reshape(())
 
     @staticmethod
     def backward(ctx, g):
@@ -661,7 +661,11 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``input`` at the 1-D ``index`` along ``dim``; that dim gets ``len(index)``."""
     d = wrap_dim(dim, input._data.ndim, "index_select")
     size = input._data.shape[d] if input._data.ndim else 1
-    return IndexSelect.apply(input, d, _index_1d(index, "index_select", size, d))
+    idx = _index_1d(index, "index_select", size, d)
+    if not input._data.ndim and idx.size != 1:
+        raise RuntimeError(
+            f"index_select: Index to scalar can have only 1 value, got {idx.size} value(s)")
+    return IndexSelect.apply(input, d, idx)
 
 
 def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:

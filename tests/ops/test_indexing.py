@@ -459,3 +459,16 @@ def test_getitem_property_matches_torch(case, seed):
     shape, items = case
     x = np.random.default_rng(seed).standard_normal(shape)
     compare_with_torch(lambda t: t[_build(gg, items)], lambda t: t[_build(torch, items)], [x])
+
+
+def test_zero_dim_inputs_match_torch():
+    x = np.array(5.0)
+    compare_with_torch(lambda t: t.gather(0, gg.tensor([0, 0])),
+                       lambda t: t.gather(0, torch.tensor([0, 0])), [x])
+    compare_with_torch(lambda t: t.gather(0, gg.tensor(0)), lambda t: t.gather(0, torch.tensor(0)), [x])
+    compare_with_torch(lambda t: t.masked_select(gg.tensor(True)),
+                       lambda t: t.masked_select(torch.tensor(True)), [x])
+    compare_with_torch(lambda t: t[None], lambda t: t[None], [x])
+    compare_with_torch(lambda t: t[...], lambda t: t[...], [x])
+    compare_with_torch(lambda t: t.index_select(0, gg.tensor([0])),
+                       lambda t: t.index_select(0, torch.tensor([0])), [x])
