@@ -1,5 +1,6 @@
 """Layer 5: optimizers (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``,
-``Adamax``, ``NAdam``) and ``lr_scheduler``, with PyTorch's names, defaults and state_dict format."""
+``Adamax``, ``NAdam``) and ``lr_scheduler``, with PyTorch's names, defaults and state_dict
+format."""
 from . import lr_scheduler  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad

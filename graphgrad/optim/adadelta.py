@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, bump, check_nonneg, effective_grad, grad_array, scalar_state,
-                        zeros_state)
+from .optimizer import (Optimizer, bump, check_implementation_flags, check_nonneg, effective_grad,
+                        grad_array, scalar_state, zeros_state)
 
 
 class Adadelta(Optimizer):
@@ -20,7 +20,8 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False):
+                 weight_decay: float = 0, *, maximize: bool = False, **flags):
+        check_implementation_flags("Adadelta", flags)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from .optimizer import Optimizer, bump, check_nonneg, effective_grad, grad_array, scalar_state
+from .optimizer import (Optimizer, bump, check_implementation_flags, check_nonneg, effective_grad,
+                        grad_array, scalar_state)
 
 
 class Adagrad(Optimizer):
@@ -22,7 +23,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *,
-                 maximize: bool = False):
+                 maximize: bool = False, **flags):
+        check_implementation_flags("Adagrad", flags)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, bump, check_betas, check_nonneg, effective_grad, grad_array,
-                        lerp_, scalar_state, zeros_state)
+from .optimizer import (Optimizer, bump, check_betas, check_implementation_flags, check_nonneg,
+                        effective_grad, grad_array, lerp_, scalar_state, zeros_state)
 
 
 class Adam(Optimizer):
@@ -27,7 +27,8 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool | None = None):
+                 decoupled_weight_decay: bool | None = None, **flags):
+        check_implementation_flags(type(self).__name__, flags)
         if decoupled_weight_decay is None:
             decoupled_weight_decay = self._decoupled
         betas = _pair(betas)
@@ -105,9 +106,10 @@ class AdamW(Adam):
     _decoupled = True
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 **flags):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         decoupled_weight_decay=True, **flags)
 
     def load_state_dict(self, state_dict: dict) -> None:
         super().load_state_dict(state_dict)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .adam import _pair
-from .optimizer import (Optimizer, bump, check_betas, check_nonneg, effective_grad, grad_array,
-                        lerp_, scalar_state, zeros_state)
+from .optimizer import (Optimizer, bump, check_betas, check_implementation_flags, check_nonneg,
+                        effective_grad, grad_array, lerp_, scalar_state, zeros_state)
 
 
 class Adamax(Optimizer):
@@ -20,7 +20,8 @@ class Adamax(Optimizer):
     """
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, *, maximize: bool = False):
+                 weight_decay: float = 0, *, maximize: bool = False, **flags):
+        check_implementation_flags("Adamax", flags)
         defaults = dict(lr=lr, betas=_pair(betas), eps=eps, weight_decay=weight_decay,
                         maximize=maximize)
         super().__init__(params, defaults)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .adam import _pair
-from .optimizer import (Optimizer, bump, check_betas, check_nonneg, effective_grad, grad_array,
-                        lerp_, scalar_state, zeros_state)
+from .optimizer import (Optimizer, bump, check_betas, check_implementation_flags, check_nonneg,
+                        effective_grad, grad_array, lerp_, scalar_state, zeros_state)
 
 
 class NAdam(Optimizer):
@@ -25,7 +25,8 @@ class NAdam(Optimizer):
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False, **flags):
+        check_implementation_flags("NAdam", flags)
         defaults = dict(lr=lr, betas=_pair(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)

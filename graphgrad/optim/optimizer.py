@@ -101,8 +101,9 @@ class Optimizer:
             params = [params]
         elif isinstance(params, (set, frozenset)):
             raise TypeError(
-                f"{name}: optimizer parameters need to be organized in ordered collections, but the "
-                "ordering of tensors in sets will change between runs. Please use a list instead.")
+                f"{name}: optimizer parameters need to be organized in ordered collections, but "
+                "the ordering of tensors in sets will change between runs. Please use a list "
+                "instead.")
         elif callable(getattr(params, "parameters", None)):
             raise TypeError(
                 f"{name}: a group's 'params' should be Tensors, but got the module "
@@ -125,7 +126,8 @@ class Optimizer:
                     f"{_describe(p)}")
             if not p.is_leaf:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (params[{i}] has "
-                                 f"grad_fn {type(p.grad_fn).__name__}); use .detach() to make a leaf")
+                                 f"grad_fn {type(p.grad_fn).__name__}); use .detach() to make a "
+                                 "leaf")
         param_group["params"] = tensors
         if names:
             param_group["param_names"] = names
@@ -136,8 +138,8 @@ class Optimizer:
             param_group.setdefault(key, default)
         self._check_group(param_group)
         if len({id(p) for p in tensors}) != len(tensors):
-            warnings.warn(f"{name}: optimizer contains a parameter group with duplicate parameters; "
-                          "each is updated once per occurrence", stacklevel=3)
+            warnings.warn(f"{name}: optimizer contains a parameter group with duplicate "
+                          "parameters; each is updated once per occurrence", stacklevel=3)
         seen = set()
         for group in self.param_groups:
             seen.update(id(p) for p in group["params"])
@@ -182,7 +184,8 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset gradients: drop them (``set_to_none=True``, the default) or fill them with zeros."""
+        """Reset gradients: drop them (``set_to_none=True``, the default) or fill them with
+        zeros."""
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -274,7 +277,8 @@ class Optimizer:
 
 def _cast_state(param: Tensor, key, value, index, name):
     """Copy one loaded state entry into a fresh tensor of the parameter's dtype and shape."""
-    if isinstance(value, (Tensor, np.ndarray)) or (key == "step" and isinstance(value, numbers.Real)):
+    if isinstance(value, (Tensor, np.ndarray)) or (key == "step"
+                                                   and isinstance(value, numbers.Real)):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if key == "step" or array.ndim == 0 and param._data.ndim != 0:
             return Tensor._make(np.array(array, dtype=np.float32))
@@ -345,6 +349,21 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) ->
 def bump(p: Tensor) -> None:
     """Record an in-place change of ``p`` (autograd's version counter)."""
     p._vc[0] += 1
+
+
+_TORCH_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+
+
+def check_implementation_flags(name: str, flags: dict) -> None:
+    """Accept PyTorch's implementation switches so that its code ports unchanged: ``foreach`` and
+    ``fused`` are ignored (graphgrad has one in-place implementation); ``capturable`` and
+    ``differentiable`` are not supported when true."""
+    for key, value in flags.items():
+        if key not in _TORCH_FLAGS:
+            raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{key}'")
+        if key in ("capturable", "differentiable") and value:
+            raise ValueError(f"{name}: {key}=True is not supported by graphgrad (its optimizer "
+                             "steps run in place under no_grad on the CPU)")
 
 
 def check_betas(name: str, betas) -> None:

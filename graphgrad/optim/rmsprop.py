@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, bump, check_nonneg, effective_grad, grad_array, lerp_,
-                        scalar_state, zeros_state)
+from .optimizer import (Optimizer, bump, check_implementation_flags, check_nonneg, effective_grad,
+                        grad_array, lerp_, scalar_state, zeros_state)
 
 
 class RMSprop(Optimizer):
@@ -24,7 +24,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False):
+                 maximize: bool = False, **flags):
+        check_implementation_flags("RMSprop", flags)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)

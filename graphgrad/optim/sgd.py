@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from .optimizer import Optimizer, bump, check_nonneg, effective_grad, grad_array
+from .optimizer import (Optimizer, bump, check_implementation_flags, check_nonneg, effective_grad,
+                        grad_array)
 
 
 class SGD(Optimizer):
@@ -33,7 +34,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 **flags):
+        check_implementation_flags("SGD", flags)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
@@ -49,7 +52,8 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict) -> None:
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+        maximize = group["maximize"]
         for p in group["params"]:
             g = grad_array(p, "SGD")
             if g is None:

@@ -14,7 +14,8 @@ from graphgrad.optim import lr_scheduler as gsched
 def _optimizer(lib, name="SGD", **opts):
     """Two groups with different rates (0.1 and 0.05), as both libraries build them."""
     if lib is graphgrad:
-        params, cls = [graphgrad.zeros(2, requires_grad=True) for _ in range(2)], getattr(optim, name)
+        params = [graphgrad.zeros(2, requires_grad=True) for _ in range(2)]
+        cls = getattr(optim, name)
     else:
         params, cls = [lib.zeros(2, requires_grad=True) for _ in range(2)], getattr(lib.optim, name)
     return cls([{"params": params[:1]}, {"params": params[1:], "lr": 0.05}], lr=0.1, **opts)

@@ -303,7 +303,7 @@ def test_load_state_dict_errors():
     with pytest.raises(ValueError, match=r"'exp_avg' of parameter 0 has shape \(2, 3\) but the "
                                          r"parameter has shape \(3, 2\)"):
         other.load_state_dict(sd)
-    two = optim.Adam([graphgrad.zeros(1, requires_grad=True), graphgrad.zeros(1, requires_grad=True)])
+    two = optim.Adam([graphgrad.zeros(1, requires_grad=True) for _ in range(2)])
     with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
         two.load_state_dict(sd)
     groups = optim.Adam([{"params": [p]}, {"params": [graphgrad.zeros(1, requires_grad=True)]}])
@@ -355,6 +355,17 @@ def test_bad_betas(name):
         cls([p], betas=0.9)
     with pytest.raises(ValueError, match="index 1: 2"):  # per-group options are checked too
         cls([{"params": [p], "betas": (0.9, 2)}])
+
+
+def test_pytorch_implementation_flags():
+    p = graphgrad.zeros(2, requires_grad=True)
+    for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"]:
+        opt = getattr(optim, name)([p], foreach=False, fused=None, differentiable=False)
+        assert "foreach" not in opt.defaults
+        with pytest.raises(ValueError, match="capturable=True is not supported"):
+            getattr(optim, name)([p], capturable=True)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'momentom'"):
+            getattr(optim, name)([p], momentom=0.9)
 
 
 def test_other_bad_options():
