@@ -162,6 +162,31 @@ def test_resume_from_state_dicts_is_exact(sched, how, tmp_path):
         assert s_second.get_last_lr() == pytest.approx(lrs[k], rel=1e-12), f"step {k}"
 
 
+@pytest.mark.parametrize("how", ["deepcopy", "file"])
+def test_reduce_lr_on_plateau_resumes(how, tmp_path):
+    metrics = [1.0, 0.9, 0.95, 0.97, 0.99, 0.92, 0.91, 0.93, 0.94, 0.95, 0.96, 0.97]
+    kwargs = dict(factor=0.5, patience=1, cooldown=1)
+    opt = _optimizer(graphgrad)
+    straight = gsched.ReduceLROnPlateau(opt, **kwargs)
+    lrs = []
+    for m in metrics:
+        straight.step(m)
+        lrs.append(straight.get_last_lr())
+    opt1 = _optimizer(graphgrad)
+    first = gsched.ReduceLROnPlateau(opt1, **kwargs)
+    for m in metrics[:5]:
+        first.step(m)
+    saved = _roundtrip({"optimizer": opt1.state_dict(), "scheduler": first.state_dict()}, how,
+                       tmp_path)
+    opt2 = _optimizer(graphgrad)
+    second = gsched.ReduceLROnPlateau(opt2, **kwargs)
+    opt2.load_state_dict(saved["optimizer"])
+    second.load_state_dict(saved["scheduler"])
+    for k in range(5, len(metrics)):
+        second.step(metrics[k])
+        assert second.get_last_lr() == lrs[k], f"epoch {k}"
+
+
 def test_lambda_state_dict_skips_plain_functions_and_keeps_callable_objects():
     class Decay:
         def __init__(self):
