@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...autograd.tensor import Tensor
 from ...ops import pool as P
 from ...ops import upsample as U
+from ...ops._im2col import ntuple
 from .module import Module
 
 
@@ -69,6 +70,10 @@ class AvgPool1d(_AvgPoolNd):
                  count_include_pad=True):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         del self.divisor_override
+        # PyTorch keeps AvgPool1d's sizes as 1-tuples
+        self.kernel_size = ntuple(self.kernel_size, 1, "kernel_size", "AvgPool1d")
+        self.stride = ntuple(self.stride, 1, "stride", "AvgPool1d")
+        self.padding = ntuple(self.padding, 1, "padding", "AvgPool1d")
 
     def forward(self, input: Tensor) -> Tensor:
         return P.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
@@ -176,12 +181,14 @@ class LPPool2d(_LPPoolNd):
 
 class _MaxUnpoolNd(Module):
     _fn = None
+    _nd = 2
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        name, nd = type(self).__name__, self._nd
+        self.kernel_size = ntuple(kernel_size, nd, "kernel_size", name)
+        self.stride = ntuple(stride if stride is not None else kernel_size, nd, "stride", name)
+        self.padding = ntuple(padding, nd, "padding", name)
 
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
         return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding,
@@ -194,6 +201,7 @@ class _MaxUnpoolNd(Module):
 class MaxUnpool1d(_MaxUnpoolNd):
     """Partial inverse of ``MaxPool1d`` (values back at their indices, zeros elsewhere)."""
     _fn = staticmethod(P.max_unpool1d)
+    _nd = 1
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
@@ -204,6 +212,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
 class MaxUnpool3d(_MaxUnpoolNd):
     """Partial inverse of ``MaxPool3d``."""
     _fn = staticmethod(P.max_unpool3d)
+    _nd = 3
 
 
 class Fold(Module):
