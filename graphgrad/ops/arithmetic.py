@@ -319,6 +319,12 @@ def apply_inplace(self: Tensor, result: Tensor, op: str) -> Tensor:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
         if result._requires_grad and self._base is not None and self._base._requires_grad:
+            rebase = getattr(self.grad_fn, "inplace_on_view", None)  # an indexing view of its base
+            if rebase is not None:
+                _snapshot_saved_self(result, self)
+                done = rebase(self, result, op)
+                if done is not None:
+                    return done
             raise RuntimeError(
                 f"{op}: in-place operation on a view of a tensor that requires grad is not supported; "
                 "use an out-of-place operation, or index assignment on the base tensor")

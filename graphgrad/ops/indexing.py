@@ -119,6 +119,22 @@ class BasicIndex(ArrayFunction):
         out[ctx.index] = g
         return out, None
 
+    def inplace_on_view(self, view: Tensor, result: Tensor, op: str):
+        """Write ``result`` into ``view`` (``base[index]``, base requiring grad) as PyTorch's
+        CopySlices does: ``base`` becomes an index-put of ``result`` and ``view`` a fresh index of the
+        new ``base``. None when the view was not taken directly from its base as it is now."""
+        base = view._base
+        if base is None or view._out_nr != 0 or self._next[0] != base._edge():
+            return None
+        from .arithmetic import apply_inplace
+
+        if result._data.dtype != view._data.dtype:
+            result = result.to(view._data.dtype)
+        apply_inplace(base, IndexPut.apply(base, result, self.index, None), op)
+        fresh = BasicIndex.apply(base, self.index)
+        view.grad_fn, view._out_nr, view._requires_grad = fresh.grad_fn, 0, True
+        return view
+
 
 class SliceScatter(ArrayFunction):
     """zeros(shape) with ``g`` written at a basic index: the adjoint of ``BasicIndex``."""

@@ -472,3 +472,23 @@ def test_zero_dim_inputs_match_torch():
     compare_with_torch(lambda t: t[...], lambda t: t[...], [x])
     compare_with_torch(lambda t: t.index_select(0, gg.tensor([0])),
                        lambda t: t.index_select(0, torch.tensor([0])), [x])
+
+
+def test_in_place_on_an_index_view_of_a_tensor_that_requires_grad_matches_torch():
+    """``y[0] += v``: the base becomes an index-put of the result (PyTorch's CopySlices)."""
+    x = RNG.standard_normal((3, 2))
+    v = np.array([1.0, -2.0])
+
+    def run(m):
+        def fn(a, b):
+            y = a * 2
+            y[0] += b
+            y[1:] *= 3
+            row = y[2]
+            row.mul_(2.0)
+            y[1].sub_(1.0)
+            return y * y
+        return fn
+
+    compare_with_torch(run(gg), run(torch), [x, v])
+    check_grads(run(gg), [x, v])
