@@ -2,6 +2,8 @@
 gradcheck/gradgradcheck, both backward paths, and stability for large inputs."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 
 import graphgrad
 import graphgrad.nn.functional as F
@@ -159,3 +161,15 @@ def test_errors():
         F.gelu(graphgrad.randn(2), approximate="fast")
     with pytest.raises(ValueError, match="hardtanh: min_val"):
         F.hardtanh(graphgrad.randn(2), 1.0, -1.0)
+
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5))
+def test_softmax_property_shapes(data, shape):
+    """On any shape and dim: sums to 1, log_softmax = log(softmax), gradients match PyTorch."""
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-50, 50)))
+    y = F.softmax(graphgrad.tensor(x), dim).numpy()
+    np.testing.assert_allclose(y.sum(axis=dim), 1.0, rtol=1e-12)
+    compare_with_torch(lambda t: F.log_softmax(t, dim), lambda t: TF.log_softmax(t, dim), [x])

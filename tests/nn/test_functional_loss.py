@@ -2,6 +2,7 @@
 and option), float64 gradcheck/gradgradcheck, both backward paths, stability and error messages."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import graphgrad
 import graphgrad.nn.functional as F
@@ -439,3 +440,18 @@ def test_legacy_size_average_reduce():
     with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
         out = F.mse_loss(graphgrad.tensor(x), graphgrad.tensor(t), size_average=False)
     np.testing.assert_allclose(out.item(), ((x - t) ** 2).sum(), rtol=1e-6)
+
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 4), c=st.integers(1, 5),
+       extra=st.lists(st.integers(1, 3), max_size=2), seed=st.integers(0, 1000),
+       reduction=st.sampled_from(REDUCTIONS), smoothing=st.sampled_from([0.0, 0.25]))
+def test_cross_entropy_property_shapes(n, c, extra, seed, reduction, smoothing):
+    """Any (N, C, d...) with class-index targets: value and gradient as PyTorch's."""
+    shape = (n, c) + tuple(extra)
+    x = _rng(seed).standard_normal(shape)
+    t = _rng(seed + 1).integers(0, c, (n,) + tuple(extra))
+    kw = dict(reduction=reduction, label_smoothing=smoothing)
+    compare_with_torch(_call(F.cross_entropy, **kw), _call(TF.cross_entropy, **kw), [x, t],
+                       grad_inputs=[0])
