@@ -190,3 +190,23 @@ def test_mlp_trains():
             for p in model.parameters():
                 p.sub_(p.grad * 0.5)
     assert loss.item() < 0.5 * first
+
+
+def test_alpha_dropout_keeps_mean_and_variance():
+    torch.manual_seed(0)
+    x = gg.randn(100_000)
+    layer = nn.AlphaDropout(0.2)
+    y = layer(x).numpy()
+    t = tnn.AlphaDropout(0.2)(torch.tensor(x.numpy())).numpy()
+    assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
+
+    def most_common(a):  # the value every dropped unit gets
+        values, counts = np.unique(np.round(a, 5), return_counts=True)
+        return values[counts.argmax()]
+
+    assert most_common(y) == pytest.approx(most_common(t), abs=1e-4)
+    layer.eval()
+    assert layer(x) is x
+    xg = gg.randn(50, requires_grad=True)
+    nn.AlphaDropout(0.5)(xg).sum().backward()
+    assert len(np.unique(np.round(xg.grad.numpy(), 6))) == 2  # 0 where dropped, a where kept
