@@ -81,7 +81,6 @@ def evaluate_run(run_dir_path: str, data=None) -> dict:
 
 def predict_images(run_dir_path: str, paths) -> list:
     """Classify image files (PNG/JPEG) with a trained run; returns (path, class, probability)."""
-    from ..vision.datasets.folder import load_image  # noqa: F401  (Pillow-backed reader)
 
     run_dir, config, model, vdata = _load_trained(run_dir_path)
     channels, height, width = vdata.input_size
