@@ -32,7 +32,8 @@ N, D_in, H, D_out = 64, 1000, 100, 10  # batch size, input, hidden and output di
 
 
 def initial_arrays(seed=0):
-    """Random float32 data and weights, drawn with NumPy so that any framework can start from them."""
+    """Random float32 data and weights, drawn with NumPy so that either framework can start
+    from them."""
     rng = np.random.default_rng(seed)
     return {
         "x": rng.standard_normal((N, D_in)).astype(np.float32),

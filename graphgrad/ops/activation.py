@@ -1,8 +1,8 @@
 """Activation functions: relu6, leaky_relu, elu/selu/celu, gelu (exact and tanh), silu, softplus,
 softsign, hardtanh, logsigmoid, and the fused, numerically stable softmax and log_softmax.
 
-``relu``, ``sigmoid`` and ``tanh`` live with the other elementwise functions (``ops/elementwise.py``);
-``graphgrad.nn.functional`` re-exports them next to these.
+``relu``, ``sigmoid`` and ``tanh`` live with the other elementwise functions
+(``ops/elementwise.py``); ``graphgrad.nn.functional`` re-exports them next to these.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from .arithmetic import apply_inplace
 from .elementwise import relu as _relu
@@ -104,8 +105,8 @@ class Elu(ArrayFunction):
         (x,) = ctx.saved_arrays
         alpha, scale, input_scale = ctx.consts
         dt = x.dtype.type
-        slope = np.where(x > 0, dt(scale),
-                         np.exp(np.minimum(x, 0) * dt(input_scale)) * dt(alpha * scale * input_scale))
+        negative = np.exp(np.minimum(x, 0) * dt(input_scale)) * dt(alpha * scale * input_scale)
+        slope = np.where(x > 0, dt(scale), negative)
         return g * slope, None, None, None
 
 
@@ -125,7 +126,8 @@ class Softplus(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         beta, threshold = ctx.consts
-        linear = Tensor._make(((x._data * x._data.dtype.type(beta)) > threshold).astype(x._data.dtype))
+        xa = x._data
+        linear = Tensor._make(((xa * xa.dtype.type(beta)) > threshold).astype(xa.dtype))
         return g * (linear + (1 - linear) * (x * beta).sigmoid()), None, None
 
     @staticmethod
@@ -333,6 +335,12 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool, op: str) -> Ten
     return apply_inplace(input, result, op + "_") if inplace else result
 
 
+def _composite_source(input: Tensor, inplace: bool) -> Tensor:
+    """What an in-place composite computes from: a copy when a graph records, since inner nodes
+    save the input, which the in-place write then overwrites."""
+    return input.clone() if inplace and input.requires_grad and is_grad_enabled() else input
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)`` (``nn.functional.relu``, with PyTorch's ``inplace`` flag)."""
     return _relu_(input) if inplace else _relu(input)
@@ -343,7 +351,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """Clamp every element to ``[min_val, max_val]``. Shape: any, unchanged."""
     _float_input(input, "hardtanh")
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val), inplace, "hardtanh")
 
 
@@ -433,6 +442,88 @@ def logsigmoid(input: Tensor) -> Tensor:
     """``log(1 / (1 + exp(-x)))``, stable for large ``|x|``. Shape: any, unchanged."""
     _float_input(input, "logsigmoid")
     return LogSigmoid.apply(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``."""
+    from .selection import where
+
+    _float_input(input, "threshold")
+    x = _composite_source(input, inplace)
+    return _maybe_inplace(input, where(x > threshold, x, float(value)), inplace, "threshold")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
+    _float_input(input, "hardsigmoid")
+    x = _composite_source(input, inplace)
+    return _maybe_inplace(input, Hardtanh.apply(x + 3.0, 0.0, 6.0) / 6.0, inplace, "hardsigmoid")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    _float_input(input, "hardswish")
+    x = _composite_source(input, inplace)
+    return _maybe_inplace(input, x * (Hardtanh.apply(x + 3.0, 0.0, 6.0) / 6.0), inplace,
+                          "hardswish")
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    _float_input(input, "mish")
+    x = _composite_source(input, inplace)
+    return _maybe_inplace(input, x * Softplus.apply(x, 1.0, 20.0).tanh(), inplace, "mish")
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    return _float_input(input, "tanhshrink") - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
+    from .selection import where
+
+    _float_input(input, "softshrink")
+    zero = input * 0
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, zero))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    from .selection import where
+
+    _float_input(input, "hardshrink")
+    return where((input > lambd) | (input < -lambd), input, input * 0)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where ``x > 0``, else ``weight * x``; ``weight`` has 1 or ``C`` (= ``input.shape[1]``)
+    elements and is learnt."""
+    from .selection import where
+
+    _float_input(input, "prelu")
+    n = weight.numel()
+    if n != 1 and (input.ndim < 2 or input.shape[1] != n) and not (input.ndim == 1 and
+                                                                    input.shape[0] == n):
+        raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size: weight "
+                           f"has {n} elements, input shape {tuple(input.shape)}")
+    if n != 1 and input.ndim >= 2:
+        weight = weight.reshape((n,) + (1,) * (input.ndim - 2))
+    elif n == 1:
+        weight = weight.reshape(())
+    return where(input > 0, input, weight * input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: split ``input`` in halves ``a, b`` along ``dim``; ``a * sigmoid(b)``."""
+    _float_input(input, "glu")
+    d = wrap_dim(dim, input.ndim, "glu")
+    if input.shape[d] % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {d} of input "
+                           f"{tuple(input.shape)} is size {input.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
 
 
 def _softmax_dim(input: Tensor, dim, op: str) -> int:

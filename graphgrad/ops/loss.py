@@ -96,7 +96,8 @@ def _class_targets(input: Tensor, target: Tensor, weight, ignore_index: int, op:
     if tshape != expected:
         if tshape and tshape[0] != shape[0]:
             raise ValueError(f"{op}: expected input batch_size ({shape[0]}) to match target "
-                             f"batch_size ({tshape[0]}) (input shape {shape}, target shape {tshape})")
+                             f"batch_size ({tshape[0]}) (input shape {shape}, target shape "
+                             f"{tshape})")
         raise ValueError(f"{op}: expected target of shape {expected} for input of shape {shape}, "
                          f"got {tshape}")
     n_classes = shape[1]
@@ -155,7 +156,8 @@ class CrossEntropy(ArrayFunction):
         if probs:
             logp = shifted
             logp -= lse
-            q = target if eps == 0 else target * x.dtype.type(1 - eps) + x.dtype.type(eps / n_classes)
+            dt = x.dtype.type
+            q = target if eps == 0 else target * dt(1 - eps) + dt(eps / n_classes)
             if w_b is not None:
                 q = q * w_b
             loss = -(q * logp).sum(axis=1)
@@ -268,7 +270,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     _float_tensor(input, "input", op)
     _tensor(target, "target", op)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+        raise ValueError(
+            f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (N, C), (N, C, d1, ...) or (C,), got a "
                          "scalar")
@@ -281,8 +284,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             if tuple(target.shape) == (input.shape[0],) + tuple(input.shape[2:]):
                 raise TypeError(
                     f"{op}: target of shape {tuple(target.shape)} looks like class indices but "
-                    f"has dtype {target._data.dtype}; class indices must be int64 (class probabilities "
-                    f"need the input's shape {tuple(input.shape)})")
+                    f"has dtype {target._data.dtype}; class indices must be int64 (class "
+                    f"probabilities need the input's shape {tuple(input.shape)})")
             raise ValueError(f"{op}: class-probability target of shape {tuple(target.shape)} must "
                              f"have the input's shape {tuple(input.shape)}")
         if target._data.dtype != input._data.dtype:
@@ -307,7 +310,8 @@ class NllLoss(ArrayFunction):
         valid, safe, wt = _index_parts(target, weight, ignore_index, x.dtype)
         idx = np.expand_dims(safe, 1)
         loss = -wt * np.take_along_axis(x, idx, axis=1)[:, 0]
-        ctx.reduction, ctx.denom, ctx.idx, ctx.wt, ctx.x_shape = reduction, wt.sum(), idx, wt, x.shape
+        ctx.reduction, ctx.denom, ctx.x_shape = reduction, wt.sum(), x.shape
+        ctx.idx, ctx.wt = idx, wt
         if reduction == "none":
             return loss
         total = loss.sum(dtype=x.dtype)
@@ -603,8 +607,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     for name, t in (("input1", input1), ("input2", input2), ("target", target)):
         _tensor(t, name, op)
     if tuple(input1.shape) != tuple(input2.shape) or input1.ndim not in (1, 2):
-        raise RuntimeError(f"{op}: expected input1 and input2 of the same shape (N, D) or (D,), got "
-                           f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+        raise RuntimeError(f"{op}: expected input1 and input2 of the same shape (N, D) or (D,), "
+                           f"got {tuple(input1.shape)} and {tuple(input2.shape)}")
     if tuple(target.shape) != tuple(input1.shape[:-1]):
         raise RuntimeError(f"{op}: expected target of shape {tuple(input1.shape[:-1])} for inputs "
                            f"of shape {tuple(input1.shape)}, got {tuple(target.shape)}")
@@ -614,7 +618,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
     cos = prod / mag.sqrt()
     zero = cos * 0
-    loss = where(target == 1, 1 - cos, zero) + where(target == -1, (cos - margin).clamp_min(0), zero)
+    loss = (where(target == 1, 1 - cos, zero)
+            + where(target == -1, (cos - margin).clamp_min(0), zero))
     return _reduce(loss, reduction)
 
 
@@ -710,5 +715,5 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     return _reduce(loss, reduction)
 
 
-# torch's top-level loss functions take an integer reduction: graphgrad keeps them in functional only
+# torch's top-level loss functions take an integer reduction: these stay in nn.functional only
 __all__: list = []

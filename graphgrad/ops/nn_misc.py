@@ -1,5 +1,5 @@
-"""Layer building blocks of ``nn.functional``: the fused ``linear``, ``dropout`` (and its channel-wise
-forms), ``one_hot``, ``pad`` (constant, reflect, replicate, circular), ``normalize``,
+"""Layer building blocks of ``nn.functional``: the fused ``linear``, ``dropout`` (and its
+channel-wise forms), ``one_hot``, ``pad`` (constant, reflect, replicate, circular), ``normalize``,
 ``cosine_similarity`` and ``pairwise_distance``."""
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ class Linear(ArrayFunction):
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``. Shapes: input ``(*, in)``, weight ``(out, in)``, bias ``(out,)``;
-    result ``(*, out)``."""
+    """``input @ weight.T + bias``. Shapes: input ``(*, in)``, weight ``(out, in)``, bias
+    ``(out,)``; result ``(*, out)``."""
     for name, t in (("input", input), ("weight", weight), ("bias", bias)):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
@@ -69,8 +69,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{xs} and weight {ws}")
     if xs[-1] != ws[1]:
         rows = int(np.prod(xs[:-1])) if len(xs) > 1 else 1
-        raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
-                           f"{ws[1]}x{ws[0]}) (input {xs}, weight {ws}: in_features must match)")
+        raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} "
+                           f"and {ws[1]}x{ws[0]}) (input {xs}, weight {ws}: in_features must "
+                           "match)")
     dtypes = {input._data.dtype, weight._data.dtype}
     if bias is not None:
         if bias._data.shape not in ((ws[0],), ()):
@@ -78,14 +79,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                f"weight {ws} (expected ({ws[0]},))")
         dtypes.add(bias._data.dtype)
     if len(dtypes) > 1:
-        raise RuntimeError(f"linear: expected input, weight and bias of the same dtype, got "
-                           f"{input._data.dtype}, {weight._data.dtype}" + (f", {bias._data.dtype}" if bias is not None
-                                                              else ""))
+        got = ", ".join(str(t._data.dtype) for t in (input, weight, bias) if t is not None)
+        raise RuntimeError(f"linear: expected input, weight and bias of the same dtype, got {got}")
     return Linear.apply(input, weight, bias)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``y_k = x1 @ W_k @ x2 + b_k``. Shapes: ``(*, in1)``, ``(*, in2)``, weight ``(out, in1, in2)``."""
+    """``y_k = x1 @ W_k @ x2 + b_k``. Shapes: ``(*, in1)``, ``(*, in2)``, weight
+    ``(out, in1, in2)``, bias ``(out,)``; result ``(*, out)``."""
     from .einsum import einsum
 
     out = einsum("...i,kij,...j->...k", input1, weight, input2)
@@ -166,7 +167,8 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
-    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability ``p``."""
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability
+    ``p``."""
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
@@ -177,8 +179,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise TypeError(f"one_hot: expected a Tensor, got {type(tensor).__name__}")
     t = tensor._data
     if t.dtype != np.int64:
-        raise TypeError(f"one_hot: expected an index tensor of dtype int64, got {tensor._data.dtype} "
-                        f"of shape {tuple(t.shape)}")
+        raise TypeError(f"one_hot: expected an index tensor of dtype int64, got "
+                        f"{tensor._data.dtype} of shape {tuple(t.shape)}")
     if num_classes == -1:
         if t.size == 0:
             raise RuntimeError("one_hot: can not infer total number of classes from empty tensor; "
@@ -306,8 +308,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         fill = 0 if value is None else value
         return ConstantPad.apply(input, pads, fill)
     if mode not in _NP_MODES:
-        raise NotImplementedError(f"pad: unsupported mode {mode!r}; expected 'constant', 'reflect', "
-                                  "'replicate' or 'circular'")
+        raise NotImplementedError(f"pad: unsupported mode {mode!r}; expected 'constant', "
+                                  "'reflect', 'replicate' or 'circular'")
     if value not in (None, 0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in a value argument")
     for axis, (l, r) in enumerate(pads):
@@ -362,7 +364,8 @@ def _norm_floor(x, dim, eps):
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
-    """``||x1 - x2 + eps||_p`` over the last dimension. Shapes: ``(N, D)`` (or ``(D,)``), broadcast."""
+    """``||x1 - x2 + eps||_p`` over the last dimension. Shapes: ``(N, D)`` or ``(D,)``, broadcast;
+    result ``(N,)`` (``(N, 1)`` with ``keepdim``)."""
     nd = max(x1.ndim, x2.ndim)
     broadcast_shapes_checked(tuple(x1.shape), tuple(x2.shape), "pairwise_distance")
     if nd == 0:

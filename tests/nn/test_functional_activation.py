@@ -39,6 +39,15 @@ CASES = [
     ("log_softmax", {"dim": 1}),
     ("log_softmax", {"dim": -1}),
     ("softmin", {"dim": 1}),
+    ("threshold", {"threshold": 0.5, "value": -2.0}),
+    ("hardsigmoid", {}),
+    ("hardswish", {}),
+    ("mish", {}),
+    ("tanhshrink", {}),
+    ("softshrink", {}),
+    ("softshrink", {"lambd": 1.0}),
+    ("hardshrink", {}),
+    ("glu", {"dim": -1}),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in CASES]
 
@@ -57,6 +66,8 @@ def _inputs(shape, dtype, seed=0):
 def test_matches_torch(name, kw, shape, dtype):
     if "dim" in kw and kw["dim"] >= len(shape):
         pytest.skip("dim out of range for this shape")
+    if name == "glu" and shape[-1] % 2:
+        shape = shape[:-1] + (shape[-1] + 1,)
     x = _inputs(shape, dtype)
     compare_with_torch(lambda t: getattr(F, name)(t, **kw), lambda t: getattr(TF, name)(t, **kw),
                        [x])
@@ -74,7 +85,7 @@ def test_gradcheck(name, kw):
 def test_backward_paths_agree(name, kw):
     """The array fast path (no graph) and the recorded formula give the same gradient."""
     x = _inputs((5, 6), np.float64, seed=2)
-    w = np.random.default_rng(3).standard_normal((5, 6))
+    w = np.random.default_rng(3).standard_normal((5, 3 if name == "glu" else 6))
     a = graphgrad.tensor(x, requires_grad=True)
     (getattr(F, name)(a, **kw) * graphgrad.tensor(w)).sum().backward()
     b = graphgrad.tensor(x, requires_grad=True)
@@ -136,20 +147,33 @@ def test_softmax_of_scalar():
 
 
 @pytest.mark.parametrize("name", ["relu", "elu", "leaky_relu", "hardtanh", "relu6", "selu", "silu",
-                                  "celu"])
+                                  "celu", "hardsigmoid", "hardswish", "mish", "threshold"])
 def test_inplace(name):
+    args = (0.5, -2.0) if name == "threshold" else ()
     x = _inputs((3, 4), np.float32)
     t = graphgrad.tensor(x.copy())
-    out = getattr(F, name)(t, inplace=True)
+    out = getattr(F, name)(t, *args, inplace=True)
     assert out is t
-    np.testing.assert_allclose(t.numpy(), getattr(TF, name)(torch.tensor(x)).numpy(), rtol=1e-6)
+    expected = getattr(TF, name)(torch.tensor(x), *args).numpy()
+    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-6)
     # on a non-leaf inside the graph, gradients still flow
     leaf = graphgrad.tensor(x, requires_grad=True)
     th_leaf = torch.tensor(x, requires_grad=True)
-    getattr(F, name)(leaf * 2, inplace=True).sum().backward()
-    getattr(TF, name)(th_leaf * 2, inplace=True).sum().backward()
+    getattr(F, name)(leaf * 2, *args, inplace=True).sum().backward()
+    getattr(TF, name)(th_leaf * 2, *args, inplace=True).sum().backward()
     # (PyTorch's in-place elu differentiates through its result: float32 rounding differs)
     np.testing.assert_allclose(leaf.grad.numpy(), th_leaf.grad.numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape,w_shape", [((4, 3, 5), (3,)), ((4, 3), (1,)),
+                                             ((2, 3, 2, 2), (3,)), ((5,), (1,))])
+def test_prelu(x_shape, w_shape, dtype):
+    x = _inputs(x_shape, dtype)
+    w = np.random.default_rng(1).random(w_shape).astype(dtype)
+    compare_with_torch(F.prelu, TF.prelu, [x, w])
+    if dtype == np.float64:
+        check_grads(F.prelu, [x, w])
 
 
 def test_errors():
