@@ -1,8 +1,10 @@
 """Layer 9: the training loop, metrics, callbacks and checkpoints."""
 from .callbacks import Callback, EarlyStopping
+from .diagnostics import GradientDiagnostics, GradientWarning, read_diagnostics
 from .metrics import confusion_matrix, per_class_scores, topk_correct
 from .run_dir import RunDir, atomic_write_text
 from .trainer import Trainer, evaluate
 
-__all__ = ["Callback", "EarlyStopping", "RunDir", "Trainer", "atomic_write_text",
+__all__ = ["Callback", "EarlyStopping", "GradientDiagnostics", "GradientWarning",
+           "read_diagnostics", "RunDir", "Trainer", "atomic_write_text",
            "confusion_matrix", "evaluate", "per_class_scores", "topk_correct"]
