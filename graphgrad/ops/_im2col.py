@@ -2,8 +2,9 @@
 asymmetric padding). Nothing here records a graph; the ops in conv.py and pool.py wrap them.
 
 Conventions: an input is ``(N, C, *spatial)``; ``pads`` is one ``(lo, hi)`` pair per spatial dim;
-a "column" array is ``(N, C, *kernel, *out)``: for every kernel offset, the input values that the
-offset sees at every output position. Building it takes one slice copy per kernel offset (the
+a "column" array is ``(N, C, *kernel, *out)`` (``im2col``, used by unfold/fold) or channel-major
+``(C, *kernel, N, *out)`` (``im2col_cm``, used by convolution: a ``(C k, N P)`` matrix): for every
+kernel offset, the input values that the offset sees at every output position. Building it takes one slice copy per kernel offset (the
 technique of Chainer's ``utils/conv.py``); the inverse (``col2im``) is one slice add per offset.
 """
 from __future__ import annotations
@@ -101,6 +102,34 @@ def col2im(col: np.ndarray, spatial, kernel, stride, pads, dilation) -> np.ndarr
     for off in offsets(kernel):
         view = buf[window(off, stride, dilation, out_shape)]
         view += col[lead + off]
+    if tuple(extent) == tuple(spatial):
+        return buf
+    return np.ascontiguousarray(buf[interior(spatial, pads)])
+
+
+def im2col_cm(x: np.ndarray, kernel, stride, pads, dilation, out_shape) -> np.ndarray:
+    """Channel-major columns ``(C, *kernel, N, *out_shape)`` of ``x`` ``(N, C, *spatial)``."""
+    xt = pad_array(x, pads).swapaxes(0, 1)
+    n, c = x.shape[:2]
+    col = np.empty((c,) + tuple(kernel) + (n,) + tuple(out_shape), dtype=x.dtype)
+    for off in offsets(kernel):
+        col[(slice(None),) + off] = xt[window(off, stride, dilation, out_shape)]
+    return col
+
+
+def col2im_cm(col: np.ndarray, spatial, kernel, stride, pads, dilation) -> np.ndarray:
+    """The adjoint of ``im2col_cm``: scatter-add ``(C, *kernel, N, *out)`` into
+    ``(N, C, *spatial)``."""
+    nd = len(kernel)
+    c = col.shape[0]
+    n = col.shape[1 + nd]
+    out_shape = col.shape[2 + nd:]
+    extent = padded_extent(spatial, kernel, stride, pads, dilation, out_shape)
+    buf = np.zeros((n, c) + extent, dtype=col.dtype)
+    bt = buf.swapaxes(0, 1)
+    for off in offsets(kernel):
+        view = bt[window(off, stride, dilation, out_shape)]
+        view += col[(slice(None),) + off]
     if tuple(extent) == tuple(spatial):
         return buf
     return np.ascontiguousarray(buf[interior(spatial, pads)])

@@ -22,104 +22,90 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._im2col import col2im, conv_out_size, im2col, ntuple
+from ._im2col import col2im_cm, conv_out_size, im2col_cm, ntuple
 
 # The forward's column array is kept for the weight gradient when it is at most this large
 # (saves redoing im2col in backward); larger ones are rebuilt, trading time for memory.
 COL_CACHE_BYTES = 64 * 2 ** 20
 
-
-def _use_matmul(groups: int, k: int, og: int) -> bool:
-    # Grouped products with tiny per-group matrices (depthwise) run faster as einsum than as
-    # thousands of small BLAS calls.
-    return groups == 1 or (k >= 16 and og >= 16)
+# Layout: columns are channel-major, ``(C, *k, N, *out)``, i.e. a ``(C k, N P)`` matrix, so that
+# the forward, the weight gradient and the input gradient are each ONE large matrix product per
+# group (a batched product over N would make N small BLAS calls, each a thread hand-off).
 
 
-def _conv_from_col(col: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
-    """``(N, C, *k, *out)`` columns times weight ``(O, C/g, *k)`` -> ``(N, O, *out)``."""
-    nd = w.ndim - 2
-    n, o = col.shape[0], w.shape[0]
-    out_shape = col.shape[2 + nd:]
-    p = math.prod(out_shape)
-    og = o // groups
-    if groups == 1:
-        y = np.matmul(w.reshape(o, -1), col.reshape(n, -1, p))
-    else:
-        wg = w.reshape(groups, og, -1)
-        colg = col.reshape(n, groups, -1, p)
-        if _use_matmul(groups, wg.shape[2], og):
-            y = np.matmul(wg, colg)
-        else:
-            y = np.einsum("gjk,ngkp->ngjp", wg, colg)
-    return y.reshape((n, o) + out_shape)
+def _to_channel_major(a: np.ndarray) -> np.ndarray:
+    """``(N, C, *s)`` -> contiguous ``(C, N, *s)``."""
+    return np.ascontiguousarray(a.swapaxes(0, 1))
 
 
-def conv_array(x, w, groups, stride, pads, dilation, out_shape, keep_col=False):
+def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_col=False):
     """Forward convolution on arrays; returns ``(y, col or None)``."""
-    col = im2col(x, w.shape[2:], stride, pads, dilation, out_shape)
-    y = _conv_from_col(col, w, groups)
-    return y, (col if keep_col and col.nbytes <= COL_CACHE_BYTES else None)
+    n = x.shape[0]
+    o = w.shape[0]
+    col = im2col_cm(x, w.shape[2:], stride, pads, dilation, out_shape)
+    q = n * math.prod(out_shape)
+    if groups == 1:
+        y = w.reshape(o, -1) @ col.reshape(-1, q)
+    else:
+        y = np.matmul(w.reshape(groups, o // groups, -1), col.reshape(groups, -1, q))
+    y = y.reshape((o, n) + tuple(out_shape)).swapaxes(0, 1)
+    out = np.empty(y.shape, dtype=y.dtype)
+    if bias is not None:  # the layout change and the bias in one pass
+        np.add(y, bias.reshape((1, o) + (1,) * len(out_shape)), out=out)
+    else:
+        np.copyto(out, y)
+    keep = keep_col and col.nbytes <= COL_CACHE_BYTES
+    return out, (col if keep else None)
 
 
-def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None):
-    """Gradient of a convolution's weight: ``sum_n gy[n] @ col[n]^T`` per group."""
-    nd = len(kernel)
+def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, gy_cm=None):
+    """Gradient of a convolution's weight: ``gy (O, N P) @ col^T (N P, C k)`` per group."""
     out_shape = gy.shape[2:]
     if col is None:
-        col = im2col(x, kernel, stride, pads, dilation, out_shape)
-    n, c = x.shape[:2]
+        col = im2col_cm(x, kernel, stride, pads, dilation, out_shape)
+    if gy_cm is None:
+        gy_cm = _to_channel_major(gy)
+    c = x.shape[1]
     o = gy.shape[1]
-    og = o // groups
-    p = math.prod(out_shape)
-    gy4 = gy.reshape(n, groups, og, p)
-    col4 = col.reshape(n, groups, -1, p)
-    k = col4.shape[2]
-    if not _use_matmul(groups, k, og):
-        gw = np.einsum("ngjp,ngkp->gjk", gy4, col4)
-    elif n * o * k <= n * p * (k + o):
-        # per-sample products, summed over the batch by one matrix-vector product
-        tmp = np.matmul(gy4, col4.swapaxes(-1, -2))
-        gw = np.ones(n, dtype=tmp.dtype) @ tmp.reshape(n, -1)
+    q = gy.shape[0] * math.prod(out_shape)
+    if groups == 1:
+        gw = gy_cm.reshape(o, q) @ col.reshape(-1, q).T
     else:
-        # one product over (batch x positions): cheaper than an (N, O, K) temporary
-        a = gy4.transpose(1, 2, 0, 3).reshape(groups, og, n * p)
-        b = col4.transpose(1, 0, 3, 2).reshape(groups, n * p, k)
-        gw = np.matmul(a, b)
-    return gw.reshape((o, c // groups) + tuple(kernel)).astype(x.dtype, copy=False)
+        gw = np.matmul(gy_cm.reshape(groups, o // groups, q),
+                       col.reshape(groups, -1, q).swapaxes(1, 2))
+    return gw.reshape((o, c // groups) + tuple(kernel))
 
 
-def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial):
+def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=None, x_cm=None):
     """The adjoint of ``conv_array`` in its input: ``x`` ``(N, O, *in)`` -> ``(N, C, *spatial)``
     with weight ``(O, C/g, *k)``."""
     n, o = x.shape[:2]
     kernel = w.shape[2:]
     cg = w.shape[1]
-    og = o // groups
     in_shape = x.shape[2:]
-    p = math.prod(in_shape)
-    wt = w.reshape(groups, og, -1).swapaxes(1, 2)  # (g, K, Og)
+    q = n * math.prod(in_shape)
+    if x_cm is None:
+        x_cm = _to_channel_major(x)
     if groups == 1:
-        dcol = np.matmul(wt[0], x.reshape(n, o, p))
-    elif _use_matmul(groups, wt.shape[1], og):
-        dcol = np.matmul(wt, x.reshape(n, groups, og, p))
+        dcol = w.reshape(o, -1).T @ x_cm.reshape(o, q)
     else:
-        dcol = np.einsum("gkj,ngjp->ngkp", wt, x.reshape(n, groups, og, p))
-    dcol = dcol.reshape((n, groups * cg) + tuple(kernel) + tuple(in_shape))
-    return col2im(dcol, spatial, kernel, stride, pads, dilation)
+        dcol = np.matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2),
+                         x_cm.reshape(groups, o // groups, q))
+    dcol = dcol.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(in_shape))
+    out = col2im_cm(dcol, spatial, kernel, stride, pads, dilation)
+    if bias is not None:
+        out += bias.reshape((1, -1) + (1,) * len(spatial))
+    return out
 
 
-def _bias_grad_array(gy: np.ndarray) -> np.ndarray:
-    # two matrix-vector products: far faster than gy.sum(axis=(0, 2, ...)) in NumPy
+def _bias_grad_array(gy: np.ndarray, gy_cm=None) -> np.ndarray:
+    # matrix-vector products: far faster than gy.sum(axis=(0, 2, ...)) in NumPy
     n, o = gy.shape[:2]
+    if gy_cm is not None:
+        return gy_cm.reshape(o, -1) @ np.ones(gy.size // o if o else 0, dtype=gy.dtype)
     p = gy.size // (n * o) if n * o else 0
     per_pos = np.ones(n, dtype=gy.dtype) @ gy.reshape(n, o * p)
     return per_pos.reshape(o, p) @ np.ones(p, dtype=gy.dtype)
-
-
-def _add_bias(y: np.ndarray, b) -> np.ndarray:
-    if b is not None:
-        y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
-    return y
 
 
 def _bias_dims(g: Tensor) -> tuple:
@@ -132,13 +118,13 @@ class ConvNd(ArrayFunction):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, out_shape):
         need_x, need_w = ctx.needs_input_grad[:2]
-        y, col = conv_array(x, w, groups, stride, pads, dilation, out_shape, keep_col=need_w)
+        y, col = conv_array(x, w, groups, stride, pads, dilation, out_shape, b, keep_col=need_w)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.x_spatial = x.shape[2:]
         ctx.kernel = w.shape[2:]
         ctx.col = col
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
-        return _add_bias(y, b)
+        return y
 
     @staticmethod
     def backward(ctx, gy):
@@ -160,13 +146,16 @@ class ConvNd(ArrayFunction):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         stride, pads, dilation, groups = ctx.geom
         gx = gw = gb = None
+        gy_cm = _to_channel_major(gy)  # shared by all three gradients
         if need_x:
-            gx = conv_transpose_array(gy, w, groups, stride, pads, dilation, ctx.x_spatial)
+            gx = conv_transpose_array(gy, w, groups, stride, pads, dilation, ctx.x_spatial,
+                                      x_cm=gy_cm)
         if need_w:
-            gw = conv_weight_array(x, gy, ctx.kernel, groups, stride, pads, dilation, ctx.col)
+            gw = conv_weight_array(x, gy, ctx.kernel, groups, stride, pads, dilation, ctx.col,
+                                   gy_cm)
             ctx.col = None
         if need_b:
-            gb = _bias_grad_array(gy)
+            gb = _bias_grad_array(gy, gy_cm)
         return gx, gw, gb, None, None, None, None, None
 
 
@@ -181,7 +170,7 @@ class ConvTransposeNd(ArrayFunction):
         ctx.x_spatial = x.shape[2:]
         ctx.kernel = w.shape[2:]
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
-        return _add_bias(conv_transpose_array(x, w, groups, stride, pads, dilation, spatial), b)
+        return conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, b)
 
     @staticmethod
     def backward(ctx, gz):
