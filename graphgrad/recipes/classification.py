@@ -11,8 +11,9 @@ import numpy as np
 
 from .. import manual_seed, nn, optim
 from ..models import summary
-from ..train import EarlyStopping, Trainer, atomic_write_text
+from ..train import EarlyStopping, GradientDiagnostics, Trainer, atomic_write_text
 from ..viz import plot_confusion_matrix, plot_filters, plot_loss_and_accuracy, plot_misclassified
+from ..viz.gradients import plot_gradients
 from ..viz._figure import pyplot
 from .registry import RecipeError
 
@@ -66,6 +67,8 @@ def train_classifier(config: dict, run_dir, model, data, mixup=None, resume: boo
         callbacks.append(EarlyStopping("val_acc" if val_loader else "train_loss",
                                        "max" if val_loader else "min",
                                        patience=int(config["early_stopping"])))
+    # per-layer gradient health every N steps (a few norms; hooks only on sampled steps)
+    callbacks.append(GradientDiagnostics(every=int(config.get("diagnostics_every", 20))))
     trainer = Trainer(model, nn.CrossEntropyLoss(label_smoothing=config.get("label_smoothing", 0.0)),
                       optimizer, scheduler, scheduler_step=when,
                       clip_grad_norm=config.get("clip_grad_norm"), mixup=mixup,
@@ -100,6 +103,10 @@ def write_artifacts(run_dir, config, model, data, history, result, train_time) -
         filters_path = os.path.join(run_dir.plots, "filters.png")
         plt.close(plot_filters(first_conv.weight, filters_path))
         plots.append(filters_path)
+    if os.path.exists(run_dir.file(GradientDiagnostics.FILE)):
+        gradients_path = os.path.join(run_dir.plots, "gradients.png")
+        plt.close(plot_gradients(run_dir.path, gradients_path))
+        plots.append(gradients_path)
     test_metrics = {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
                     "test_top5": result.get("top5"), "train_time_s": train_time}
     atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(test_metrics, indent=2) + "\n")
