@@ -1,10 +1,16 @@
 """Shared test set-up: a fixed seed per test, and where the shared real data lives (if present)."""
 import os
 
-import numpy as np
-import pytest
+# Under pytest-xdist each worker is one process per core: one BLAS thread each, so the workers do not
+# oversubscribe the machine (must be set before NumPy loads OpenBLAS).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import graphgrad
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import graphgrad  # noqa: E402
 
 SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 
