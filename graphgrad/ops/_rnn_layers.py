@@ -74,107 +74,130 @@ def _run_unrolled(sizes, reverse, init, step):
 
 
 # ====================================================================================== LSTM
+def _padded_index(sizes: list) -> np.ndarray | None:
+    """Where each packed row sits in the (T * B) grid of a padded batch; None when all sequences
+    have full length (the packed rows are then the padded batch)."""
+    b = sizes[0]
+    if sizes[-1] == b:
+        return None
+    return np.concatenate([t * b + np.arange(bs) for t, bs in enumerate(sizes)])
+
+
+def _to_blocks(rows: np.ndarray, idx, n_steps: int, batch: int) -> np.ndarray:
+    """Packed rows (N, F) to per-step column blocks (T, F, B), zeros where a sequence has ended."""
+    if idx is not None:
+        full = np.zeros((n_steps * batch, rows.shape[1]), dtype=rows.dtype)
+        full[idx] = rows
+        rows = full
+    return np.ascontiguousarray(rows.reshape(n_steps, batch, -1).transpose(0, 2, 1))
+
+
+def _to_rows(blocks: np.ndarray, idx) -> np.ndarray:
+    """Per-step column blocks (T, F, B) back to packed rows (N, F)."""
+    n_steps, feat, batch = blocks.shape
+    rows = np.empty((n_steps, batch, feat), dtype=blocks.dtype)
+    np.copyto(rows, blocks.transpose(0, 2, 1))
+    rows = rows.reshape(n_steps * batch, feat)
+    return rows if idx is None else rows[idx]
+
+
 def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse):
-    """Returns out (N, P), h_n (B, P), c_n (B, H) and the arrays backward needs."""
-    n = x.shape[0]
-    h4 = w_hh.shape[0]
+    """Returns out (N, P), h_n (B, P), c_n (B, H) and the arrays backward needs.
+
+    Per step the state is a column block (features x batch): ``W_hh @ h`` has the shape BLAS runs
+    fastest for a small batch, and every slice of a gate block is contiguous. Packed batches run as
+    padded ones in which a sequence that has ended (or, in reverse, not yet started) keeps its
+    state."""
+    h4, p = w_hh.shape
     h = h4 // 4
-    p = w_hh.shape[1]
     dt = x.dtype
+    n_steps, batch = len(sizes), sizes[0]
     perm, _ = _lstm_perm(h)
     scale = np.ones((h4, 1), dtype=dt)
     scale[:3 * h] = 0.5  # sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 for o, i, f
-    w_ih_t = np.ascontiguousarray((w_ih[perm] * scale).T)
-    w_hh_t = np.ascontiguousarray((w_hh[perm] * scale).T)
-    gates = x @ w_ih_t  # (N, 4H): pre-activations, then activations (o, i, f, g) in place
+    w_h = w_hh[perm] * scale
+    idx = _padded_index(sizes)
+    xp = x
+    if idx is not None:
+        xp = np.zeros((n_steps * batch, x.shape[1]), dtype=dt)
+        xp[idx] = x
+    gates = np.empty((n_steps, h4, batch), dtype=dt)  # pre-activations, then activations o,i,f,g
+    np.matmul(w_ih[perm] * scale, xp.reshape(n_steps, batch, -1).transpose(0, 2, 1), out=gates)
     if b_ih is not None or b_hh is not None:
         bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
-        gates += bias[perm] * scale[:, 0]
+        gates += (bias[perm] * scale[:, 0])[:, None]
     if peep is not None:
-        wci, wcf, wco = (0.5 * w for w in peep)
-    w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else None
-    cs = np.empty((n, h), dtype=dt)
-    tcs = np.empty((n, h), dtype=dt)
-    out = np.empty((n, p), dtype=dt)
-    hraw = np.empty((n, h), dtype=dt) if w_hr is not None else out
-    bmax = sizes[0]
-    h_n = np.empty((bmax, p), dtype=dt)
-    c_n = np.empty((bmax, h), dtype=dt)
-    tmp4 = np.empty((bmax, h4), dtype=dt)
-    tmp = np.empty((bmax, h), dtype=dt)
-    offs = _offsets(sizes)
-    order = _order(len(sizes), reverse)
-    hs, cs_prev = h0[:sizes[order[0]]], c0[:sizes[order[0]]]
-    for t in order:
-        bs, s = sizes[t], offs[t]
-        e = s + bs
-        rows = hs.shape[0]
-        if bs < rows:  # sequences that ended at the previous step keep their final state
-            h_n[bs:rows] = hs[bs:]
-            c_n[bs:rows] = cs_prev[bs:]
-            hs, cs_prev = hs[:bs], cs_prev[:bs]
-        elif bs > rows:  # (reverse direction) sequences that start here begin from h0, c0
-            hs = np.concatenate([hs, h0[rows:bs]])
-            cs_prev = np.concatenate([cs_prev, c0[rows:bs]])
-        g = gates[s:e]
-        mm = tmp4[:bs]
-        np.matmul(hs, w_hh_t, out=mm)
+        wci, wcf, wco = (0.5 * w[:, None] for w in peep)
+    states = np.empty((2, n_steps, h, batch), dtype=dt)  # one allocation: huge pages
+    cs, tcs = states[0], states[1]
+    hs_all = np.empty((n_steps, p, batch), dtype=dt)
+    hraw = np.empty((n_steps, h, batch), dtype=dt) if w_hr is not None else hs_all
+    hs, c_prev = np.ascontiguousarray(h0.T), np.ascontiguousarray(c0.T)
+    mm = np.empty((h4, batch), dtype=dt)
+    tb = np.empty((h, batch), dtype=dt)
+    for t in _order(n_steps, reverse):
+        g = gates[t]
+        np.matmul(w_h, hs, out=mm)
         g += mm
-        tb = tmp[:bs]
         if peep is None:
             np.tanh(g, out=g)
-            sg = g[:, :3 * h]
+            sg = g[:3 * h]
         else:
-            np.multiply(cs_prev, wci, out=tb)
-            g[:, h:2 * h] += tb
-            np.multiply(cs_prev, wcf, out=tb)
-            g[:, 2 * h:3 * h] += tb
-            sg = g[:, h:]
+            np.multiply(c_prev, wci, out=tb)
+            g[h:2 * h] += tb
+            np.multiply(c_prev, wcf, out=tb)
+            g[2 * h:3 * h] += tb
+            sg = g[h:]
             np.tanh(sg, out=sg)
-            sg = g[:, h:3 * h]
+            sg = g[h:3 * h]
         sg *= 0.5
         sg += 0.5
-        c = cs[s:e]
-        np.multiply(g[:, 2 * h:3 * h], cs_prev, out=c)
-        np.multiply(g[:, h:2 * h], g[:, 3 * h:], out=tb)
+        c = cs[t]
+        np.multiply(g[2 * h:3 * h], c_prev, out=c)
+        np.multiply(g[h:2 * h], g[3 * h:], out=tb)
         c += tb
         if peep is not None:
-            o = g[:, :h]
+            o = g[:h]
             np.multiply(c, wco, out=tb)
             o += tb
             np.tanh(o, out=o)
             o *= 0.5
             o += 0.5
-        tc = tcs[s:e]
+        tc = tcs[t]
         np.tanh(c, out=tc)
-        hr = hraw[s:e]
-        np.multiply(g[:, :h], tc, out=hr)
+        hr = hraw[t]
+        np.multiply(g[:h], tc, out=hr)
         if w_hr is not None:
-            np.matmul(hr, w_hr_t, out=out[s:e])
-        hs, cs_prev = out[s:e], c
-    rows = hs.shape[0]
-    h_n[:rows] = hs
-    c_n[:rows] = cs_prev
-    return out, h_n, c_n, gates, cs, tcs, hraw
+            np.matmul(w_hr, hr, out=hs_all[t])
+        bs = sizes[t]
+        if bs < batch:  # sequences not running at this step keep their state
+            hs_all[t][:, bs:] = hs[:, bs:]
+            c[:, bs:] = c_prev[:, bs:]
+        hs, c_prev = hs_all[t], c
+    out = _to_rows(hs_all, idx)
+    return out, hs.T.copy(), c_prev.T.copy(), (gates, states, hraw, hs_all, idx)
 
 
-def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, out, gates, cs, tcs, hraw, sizes,
-                   reverse, d_out, d_hn, d_cn):
-    n = x.shape[0]
-    h4 = w_hh.shape[0]
+def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, saved, sizes, reverse, d_out, d_hn,
+                   d_cn):
+    gates, states, hraw, hs_all, idx = saved
+    cs, tcs = states[0], states[1]
+    n_steps, h4, batch = gates.shape
     h = h4 // 4
+    p = hs_all.shape[1]
     dt = x.dtype
     perm, inv = _lstm_perm(h)
     o, i, f, g = (gates[:, k * h:(k + 1) * h] for k in range(4))
-    c_prev = _previous(cs, c0, sizes, _offsets(sizes), reverse)
-    # factors of dgates, for all steps at once: do = dh * fo, dc = dh * fc + ..., d(i,f,g) = dc * f3
+    c0t = c0.T[None]
+    c_prev = (np.concatenate([cs[1:], c0t]) if reverse else np.concatenate([c0t, cs[:-1]]))
+    # factors of dgates for all steps at once: do = dh*fo, dc = dh*fc + ..., d(i,f,g) = dc*f3
     fo = 1.0 - o
     fo *= o
     fo *= tcs
     fc = np.multiply(tcs, tcs)
     np.subtract(1.0, fc, out=fc)
     fc *= o
-    f3 = np.empty((n, 3, h), dtype=dt)
+    f3 = np.empty((n_steps, 3, h, batch), dtype=dt)
     np.subtract(1.0, i, out=f3[:, 0])
     f3[:, 0] *= i
     f3[:, 0] *= g
@@ -184,54 +207,81 @@ def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, out, gates, cs, tcs
     np.multiply(g, g, out=f3[:, 2])
     np.subtract(1.0, f3[:, 2], out=f3[:, 2])
     f3[:, 2] *= i
-    w_hh_p = w_hh[perm]
-    dgates = np.empty((n, h4), dtype=dt)
-    dg3 = dgates.reshape(n, 4, h)[:, 1:]
-    carry_h = np.array(d_hn, dtype=dt, copy=True)
-    carry_c = np.array(d_cn, dtype=dt, copy=True)
-    bmax = sizes[0]
-    dc_buf = np.empty((bmax, h), dtype=dt)
-    tmp = np.empty((bmax, h), dtype=dt)
+    w_h_t = np.ascontiguousarray(w_hh[perm].T)
+    d_out_b = _to_blocks(d_out, idx, n_steps, batch)
+    dgates = np.empty((n_steps, h4, batch), dtype=dt)
+    carry_h = np.ascontiguousarray(d_hn.T, dtype=dt)
+    carry_c = np.ascontiguousarray(d_cn.T, dtype=dt)
+    spare_c = np.empty_like(carry_c)
+    dc = np.empty((h, batch), dtype=dt)
     proj = w_hr is not None
-    dh_all = np.empty(out.shape, dtype=dt) if proj else None
-    dh_buf = np.empty((bmax, out.shape[1]), dtype=dt)
+    dh_all = np.empty((n_steps, p, batch), dtype=dt) if proj else None
+    dh_buf = np.empty((p, batch), dtype=dt)
+    dhr = np.empty((h, batch), dtype=dt) if proj else None
     if peep is not None:
-        wci, wcf, wco = peep
-    offs = _offsets(sizes)
-    for t in _order(len(sizes), not reverse):
-        bs, s = sizes[t], offs[t]
-        e = s + bs
-        dh = dh_all[s:e] if proj else dh_buf[:bs]
-        np.add(d_out[s:e], carry_h[:bs], out=dh)
+        wci, wcf, wco = (w[:, None] for w in peep)
+    for t in _order(n_steps, not reverse):
+        bs = sizes[t]
+        dh = dh_all[t] if proj else dh_buf
+        np.add(d_out_b[t], carry_h, out=dh)
+        dr = dh
         if proj:
-            dhr = tmp[:bs]
-            np.matmul(dh, w_hr, out=dhr)
-            dh = dhr
-        dc = dc_buf[:bs]
-        np.multiply(dh, fc[s:e], out=dc)
-        dc += carry_c[:bs]
-        dg = dgates[s:e]
-        do = dg[:, :h]
-        np.multiply(dh, fo[s:e], out=do)
+            np.matmul(w_hr.T, dh, out=dhr)
+            dr = dhr
+        np.multiply(dr, fc[t], out=dc)
+        dc += carry_c
+        d = dgates[t]
+        np.multiply(dr, fo[t], out=d[:h])
         if peep is not None:
-            dc += do * wco
-        np.multiply(dc[:, None, :], f3[s:e], out=dg3[s:e])
-        np.matmul(dg, w_hh_p, out=carry_h[:bs])
-        np.multiply(dc, f[s:e], out=carry_c[:bs])
+            dc += d[:h] * wco
+        np.multiply(dc[None], f3[t], out=d[h:].reshape(3, h, batch))
+        if bs < batch:
+            d[:, bs:] = 0
+        np.multiply(dc, f[t], out=spare_c)
         if peep is not None:
-            carry_c[:bs] += dg[:, h:2 * h] * wci
-            carry_c[:bs] += dg[:, 2 * h:3 * h] * wcf
+            spare_c += d[h:2 * h] * wci
+            spare_c += d[2 * h:3 * h] * wcf
+        np.matmul(w_h_t, d, out=carry_h)
+        if bs < batch:  # a kept state passes its gradient straight through
+            carry_h[:, bs:] = dh[:, bs:]
+            spare_c[:, bs:] = carry_c[:, bs:]
+            if proj:
+                dh[:, bs:] = 0
+        carry_c, spare_c = spare_c, carry_c
     (n_x, n_h0, n_c0, n_wih, n_whh, n_bih, n_bhh, n_whr, n_ci, n_cf, n_co) = needs
-    dx = dgates @ w_ih[perm] if n_x else None
-    dw_ih = (dgates.T @ x)[inv] if n_wih else None
-    dw_hh = (dgates.T @ _previous(out, h0, sizes, offs, reverse))[inv] if n_whh else None
-    db = _ones_dot(dgates)[inv] if (n_bih or n_bhh) else None
-    dw_hr = dh_all.T @ hraw if n_whr else None
-    dci = _ones_dot(dgates[:, h:2 * h] * c_prev) if n_ci else None
-    dcf = _ones_dot(dgates[:, 2 * h:3 * h] * c_prev) if n_cf else None
-    dco = _ones_dot(dgates[:, :h] * cs) if n_co else None
-    return (dx, carry_h if n_h0 else None, carry_c if n_c0 else None, dw_ih, dw_hh,
-            db if n_bih else None, db if n_bhh else None, dw_hr, dci, dcf, dco)
+    rows = np.empty((n_steps, batch, h4), dtype=dt)
+    np.copyto(rows, dgates.transpose(0, 2, 1))
+    rows = rows.reshape(n_steps * batch, h4)
+    dx = dw_ih = dw_hh = db = dw_hr = dci = dcf = dco = None
+    if n_x:
+        dx = rows @ w_ih[perm]
+        if idx is not None:
+            dx = dx[idx]
+    if n_wih:
+        xp = x
+        if idx is not None:
+            xp = np.zeros((n_steps * batch, x.shape[1]), dtype=dt)
+            xp[idx] = x
+        dw_ih = (rows.T @ xp)[inv]
+    if n_whh:
+        h_prev = np.empty((n_steps, batch, p), dtype=dt)
+        first, rest, src = (-1, slice(0, -1), hs_all[1:]) if reverse else (0, slice(1, None),
+                                                                           hs_all[:-1])
+        h_prev[first] = h0
+        np.copyto(h_prev[rest], src.transpose(0, 2, 1))
+        dw_hh = (rows.T @ h_prev.reshape(n_steps * batch, p))[inv]
+    if n_bih or n_bhh:
+        db = _ones_dot(rows)[inv]
+    if n_whr:
+        dw_hr = np.tensordot(dh_all, hraw, axes=([0, 2], [0, 2]))
+    if n_ci:
+        dci = np.einsum("thb,thb->h", dgates[:, h:2 * h], c_prev)
+    if n_cf:
+        dcf = np.einsum("thb,thb->h", dgates[:, 2 * h:3 * h], c_prev)
+    if n_co:
+        dco = np.einsum("thb,thb->h", dgates[:, :h], cs)
+    return (dx, carry_h.T.copy() if n_h0 else None, carry_c.T.copy() if n_c0 else None, dw_ih,
+            dw_hh, db if n_bih else None, db if n_bhh else None, dw_hr, dci, dcf, dco)
 
 
 def _lstm_unrolled(sizes, reverse):
@@ -261,21 +311,23 @@ class LSTMLayer(ArrayFunction):
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co, sizes=(),
                 reverse=False):
         peep = None if w_ci is None else (w_ci, w_cf, w_co)
-        out, h_n, c_n, gates, cs, tcs, hraw = _lstm_forward(
-            x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse)
+        out, h_n, c_n, saved = _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes,
+                                             reverse)
         ctx.sizes, ctx.reverse = sizes, reverse
         if any(ctx.needs_input_grad):
-            ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co, out,
-                                  gates, cs, tcs, hraw if w_hr is not None else None)
+            gates, states, hraw, hs_all, ctx.idx = saved
+            ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co,
+                                  gates, states, hraw, hs_all)
         return out, h_n, c_n
 
     @staticmethod
     def backward_arrays(ctx, d_out, d_hn, d_cn):
-        (x, h0, c0, w_ih, w_hh, _, _, w_hr, w_ci, w_cf, w_co, out, gates, cs, tcs,
-         hraw) = ctx.saved_arrays
+        (x, h0, c0, w_ih, w_hh, _, _, w_hr, w_ci, w_cf, w_co, gates, states, hraw,
+         hs_all) = ctx.saved_arrays
         peep = None if w_ci is None else (w_ci, w_cf, w_co)
-        return _lstm_backward(ctx.needs_input_grad, x, h0, c0, w_ih, w_hh, w_hr, peep, out, gates,
-                              cs, tcs, hraw, ctx.sizes, ctx.reverse, d_out, d_hn, d_cn)
+        return _lstm_backward(ctx.needs_input_grad, x, h0, c0, w_ih, w_hh, w_hr, peep,
+                              (gates, states, hraw, hs_all, ctx.idx), ctx.sizes, ctx.reverse,
+                              d_out, d_hn, d_cn)
 
     @staticmethod
     def backward(ctx, d_out, d_hn, d_cn):
