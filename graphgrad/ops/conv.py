@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._im2col import col2im_cm, conv_out_size, im2col_cm, ntuple
+from ._im2col import col2im_cm, conv_out_size, im2col_cm, ntuple, release, workspace
 
 # The forward's column array is kept for the weight gradient when it is at most this large
 # (saves redoing im2col in backward); larger ones are rebuilt, trading time for memory.
@@ -34,8 +34,16 @@ COL_CACHE_BYTES = 64 * 2 ** 20
 
 
 def _to_channel_major(a: np.ndarray) -> np.ndarray:
-    """``(N, C, *s)`` -> contiguous ``(C, N, *s)``."""
-    return np.ascontiguousarray(a.swapaxes(0, 1))
+    """``(N, C, *s)`` -> contiguous ``(C, N, *s)`` (a workspace array: release it after use)."""
+    t = a.swapaxes(0, 1)
+    out = workspace(t.shape, a.dtype)
+    np.copyto(out, t)
+    return out
+
+
+def _matmul(a, b, shape, dtype):
+    """``a @ b`` into a workspace array of ``shape``."""
+    return np.matmul(a, b, out=workspace(shape, dtype))
 
 
 def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_col=False):
@@ -45,25 +53,30 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
     col = im2col_cm(x, w.shape[2:], stride, pads, dilation, out_shape)
     q = n * math.prod(out_shape)
     if groups == 1:
-        y = w.reshape(o, -1) @ col.reshape(-1, q)
+        y2 = _matmul(w.reshape(o, -1), col.reshape(-1, q), (o, q), x.dtype)
     else:
-        y = np.matmul(w.reshape(groups, o // groups, -1), col.reshape(groups, -1, q))
-    y = y.reshape((o, n) + tuple(out_shape)).swapaxes(0, 1)
+        y2 = _matmul(w.reshape(groups, o // groups, -1), col.reshape(groups, -1, q),
+                     (groups, o // groups, q), x.dtype)
+    y = y2.reshape((o, n) + tuple(out_shape)).swapaxes(0, 1)
     out = np.empty(y.shape, dtype=y.dtype)
     if bias is not None:  # the layout change and the bias in one pass
         np.add(y, bias.reshape((1, o) + (1,) * len(out_shape)), out=out)
     else:
         np.copyto(out, y)
-    keep = keep_col and col.nbytes <= COL_CACHE_BYTES
-    return out, (col if keep else None)
+    release(y2)
+    if keep_col and col.nbytes <= COL_CACHE_BYTES:
+        return out, col
+    release(col)
+    return out, None
 
 
 def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, gy_cm=None):
     """Gradient of a convolution's weight: ``gy (O, N P) @ col^T (N P, C k)`` per group."""
     out_shape = gy.shape[2:]
+    own_gy = gy_cm is None
     if col is None:
         col = im2col_cm(x, kernel, stride, pads, dilation, out_shape)
-    if gy_cm is None:
+    if own_gy:
         gy_cm = _to_channel_major(gy)
     c = x.shape[1]
     o = gy.shape[1]
@@ -73,6 +86,9 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     else:
         gw = np.matmul(gy_cm.reshape(groups, o // groups, q),
                        col.reshape(groups, -1, q).swapaxes(1, 2))
+    release(col)
+    if own_gy:
+        release(gy_cm)
     return gw.reshape((o, c // groups) + tuple(kernel))
 
 
@@ -84,15 +100,20 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     cg = w.shape[1]
     in_shape = x.shape[2:]
     q = n * math.prod(in_shape)
-    if x_cm is None:
+    own_x = x_cm is None
+    if own_x:
         x_cm = _to_channel_major(x)
+    k = cg * math.prod(kernel)
     if groups == 1:
-        dcol = w.reshape(o, -1).T @ x_cm.reshape(o, q)
+        dcol = _matmul(w.reshape(o, -1).T, x_cm.reshape(o, q), (k, q), x.dtype)
     else:
-        dcol = np.matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2),
-                         x_cm.reshape(groups, o // groups, q))
-    dcol = dcol.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(in_shape))
-    out = col2im_cm(dcol, spatial, kernel, stride, pads, dilation)
+        dcol = _matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2),
+                       x_cm.reshape(groups, o // groups, q), (groups, k, q), x.dtype)
+    if own_x:
+        release(x_cm)
+    out = col2im_cm(dcol.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(in_shape)),
+                    spatial, kernel, stride, pads, dilation)
+    release(dcol)
     if bias is not None:
         out += bias.reshape((1, -1) + (1,) * len(spatial))
     return out
@@ -156,6 +177,7 @@ class ConvNd(ArrayFunction):
             ctx.col = None
         if need_b:
             gb = _bias_grad_array(gy, gy_cm)
+        release(gy_cm)
         return gx, gw, gb, None, None, None, None, None
 
 

@@ -69,18 +69,45 @@ def _disjoint(kernel, stride, dilation) -> bool:
 
 
 # ----------------------------------------------------------------------------- max pooling
-def max_pool_array(x, kernel, stride, pads, dilation, out_shape):
-    """Max over windows and the kernel offset (C order) of each maximum (the first one on ties)."""
+def max_pool_array(x, kernel, stride, pads, dilation, out_shape, need_arg=True):
+    """Max over windows and the kernel offset (C order) of each maximum (the first one on ties);
+    the offsets are ``None`` when not ``need_arg``.
+
+    The offsets play a knock-out tournament: neighbours are compared pairwise, the left one
+    winning ties, so the first maximum wins overall; NaN propagates through ``np.maximum``."""
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = pad_array(x, pads, fill)
     views = [xp[window(off, stride, dilation, out_shape)] for off in offsets(kernel)]
-    out = views[0].copy()
-    arg = np.zeros(out.shape, np.uint8 if len(views) < 256 else np.int32)
-    upd = np.empty(out.shape, bool)
-    for i, v in enumerate(views[1:], 1):
-        np.greater(v, out, out=upd)
-        np.maximum(out, v, out=out)  # maximum, not a masked copy: NaN propagates as in PyTorch
-        np.copyto(arg, i, where=upd)
+    if len(views) == 1:
+        out = views[0].copy()
+        return out, (np.zeros(out.shape, np.uint8) if need_arg else None)
+    if not need_arg:
+        out = np.maximum(views[0], views[1])
+        for v in views[2:]:
+            np.maximum(out, v, out=out)
+        return out, None
+    adt = np.uint8 if len(views) <= 256 else np.int32
+    level = [(v, k, False) for k, v in enumerate(views)]  # (values, offset(s), owned buffer)
+    while len(level) > 1:
+        nxt = []
+        for i in range(0, len(level) - 1, 2):
+            (lv, la, own), (rv, ra, _) = level[i], level[i + 1]
+            upd = np.greater(rv, lv)
+            val = np.maximum(lv, rv, out=lv if own else None)
+            if isinstance(la, int):  # first round: offsets are still plain numbers
+                arg = upd.view(np.uint8).astype(adt, copy=adt is not np.uint8)
+                if ra - la != 1:
+                    arg *= adt(ra - la)
+                if la:
+                    arg += adt(la)
+            else:
+                arg = np.where(upd, ra, la) if not isinstance(ra, int) else \
+                    np.where(upd, adt(ra), la)
+            nxt.append((val, arg, True))
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    out, arg, _ = level[0]
     return out, arg
 
 
@@ -132,7 +159,8 @@ def _flat_indices(arg, kernel, stride, pads, dilation, spatial):
 class MaxPoolNd(ArrayFunction):
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation, out_shape, return_indices):
-        out, arg = max_pool_array(x, kernel, stride, pads, dilation, out_shape)
+        need_arg = return_indices or ctx.needs_input_grad[0]
+        out, arg = max_pool_array(x, kernel, stride, pads, dilation, out_shape, need_arg)
         ctx.geom = (kernel, stride, pads, dilation)
         ctx.spatial = x.shape[2:]
         ctx.arg = arg
