@@ -80,6 +80,8 @@ def to_float(a: np.ndarray) -> np.ndarray:
 
 def like(out: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Cast a float result back to ``a``'s dtype (rounded and clipped for integer images)."""
+    if a.dtype == np.uint8:
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
     if a.dtype.kind in "iu":
         info = np.iinfo(a.dtype)
         return np.clip(np.rint(out), info.min, info.max).astype(a.dtype)

@@ -355,14 +355,30 @@ def _inverse_affine(angle, translate, scale, shear, center):
     ``R`` turns the picture counter-clockwise as shown on screen (y pointing down), ``Sx`` shears
     along x by ``shear[0]`` degrees and ``Sy`` along y by ``shear[1]``."""
     th = math.radians(angle)
-    rot = np.array([[math.cos(th), math.sin(th)], [-math.sin(th), math.cos(th)]])
-    sx = np.array([[1.0, math.tan(math.radians(shear[0]))], [0.0, 1.0]])
-    sy = np.array([[1.0, 0.0], [math.tan(math.radians(shear[1])), 1.0]])
-    m = scale * rot @ sx @ sy
-    inv = np.linalg.inv(m)
+    cos, sin = math.cos(th), math.sin(th)
+    tx, ty = math.tan(math.radians(shear[0])), math.tan(math.radians(shear[1]))
+    # M = scale * [[c, s], [-s, c]] @ [[1, tx], [0, 1]] @ [[1, 0], [ty, 1]], written out
+    m00, m01 = cos + sin * ty + cos * tx * ty, cos * tx + sin
+    m10, m11 = -sin + cos * ty - sin * tx * ty, -sin * tx + cos
+    det = scale * scale * (m00 * m11 - m01 * m10)
+    inv = np.array([[m11, -m01], [-m10, m00]]) * (scale / det)
     c = np.asarray(center, dtype=np.float64)
     t = np.asarray(translate, dtype=np.float64)
     return inv, c - inv @ (c + t)
+
+
+_GRIDS: dict = {}
+
+
+def _grid(h: int, w: int):
+    """Pixel coordinates (xs, ys), each (h, w) float64, cached per size."""
+    g = _GRIDS.get((h, w))
+    if g is None:
+        ys, xs = np.indices((h, w), dtype=np.float64)
+        g = _GRIDS[(h, w)] = (xs, ys)
+        if len(_GRIDS) > 64:
+            _GRIDS.clear()
+    return g
 
 
 def _sample(a: np.ndarray, xs: np.ndarray, ys: np.ndarray, mode: str, fill) -> np.ndarray:
@@ -370,31 +386,33 @@ def _sample(a: np.ndarray, xs: np.ndarray, ys: np.ndarray, mode: str, fill) -> n
     points outside the image take ``fill``."""
     h, w = a.shape[-2:]
     fill_arr = _fill(fill, a).astype(np.float32)
-    # Snap coordinates that are integers up to rounding error, so that exact maps stay exact.
-    xs = np.where(np.abs(xs - np.rint(xs)) < 1e-6, np.rint(xs), xs)
-    ys = np.where(np.abs(ys - np.rint(ys)) < 1e-6, np.rint(ys), ys)
-    src = to_float(a).astype(np.float32, copy=False)
+    flat = a.reshape(a.shape[:-2] + (h * w,))
+    # Round coordinates that are integers up to rounding error, so that exact maps stay exact.
+    rx, ry = np.rint(xs), np.rint(ys)
+    xs = np.where(np.abs(xs - rx) < 1e-6, rx, xs)
+    ys = np.where(np.abs(ys - ry) < 1e-6, ry, ys)
     if mode == "nearest":
-        xi, yi = np.floor(xs + 0.5).astype(np.int64), np.floor(ys + 0.5).astype(np.int64)
+        xi, yi = np.floor(xs + 0.5).astype(np.intp), np.floor(ys + 0.5).astype(np.intp)
         inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        vals = src[..., np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
+        vals = np.take(flat, np.where(inside, yi * w + xi, 0), axis=-1)
         return np.where(inside, vals, fill_arr)
-    x0, y0 = np.floor(xs).astype(np.int64), np.floor(ys).astype(np.int64)
+    x0, y0 = np.floor(xs), np.floor(ys)
     wx, wy = (xs - x0).astype(np.float32), (ys - y0).astype(np.float32)
+    x0, y0 = x0.astype(np.intp), y0.astype(np.intp)
+    src = flat.astype(np.float32, copy=False)
     out = 0.0
     for dy, dx, wgt in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx),
                         (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
         xi, yi = x0 + dx, y0 + dy
         inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        vals = src[..., np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
+        vals = np.take(src, np.where(inside, yi * w + xi, 0), axis=-1)
         out = out + wgt * np.where(inside, vals, fill_arr)
     return out
 
 
 def _warp(img, op, inv, offset, out_hw, interpolation, fill):
     a, pack = unpack(img, op)
-    oh, ow = out_hw
-    ys, xs = np.mgrid[0:oh, 0:ow].astype(np.float64)
+    xs, ys = _grid(*out_hw)
     sx = inv[0, 0] * xs + inv[0, 1] * ys + offset[0]
     sy = inv[1, 0] * xs + inv[1, 1] * ys + offset[1]
     return pack(like(_sample(a, sx, sy, _interp(interpolation, op), fill), a))
