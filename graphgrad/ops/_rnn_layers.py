@@ -101,6 +101,20 @@ def _to_rows(blocks: np.ndarray, idx) -> np.ndarray:
     return rows if idx is None else rows[idx]
 
 
+def _augmented_input(x, idx, n_rows: int, ones: bool) -> np.ndarray:
+    """The input as padded rows, with a column of ones appended when there is a bias."""
+    if not ones and idx is None:
+        return x
+    xa = np.zeros((n_rows, x.shape[1] + ones), dtype=x.dtype)
+    if idx is None:
+        xa[:, :x.shape[1]] = x
+    else:
+        xa[idx, :x.shape[1]] = x
+    if ones:
+        xa[:, -1] = 1
+    return xa
+
+
 def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse):
     """Returns out (N, P), h_n (B, P), c_n (B, H) and the arrays backward needs.
 
@@ -117,15 +131,14 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse)
     scale[:3 * h] = 0.5  # sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 for o, i, f
     w_h = w_hh[perm] * scale
     idx = _padded_index(sizes)
-    xp = x
-    if idx is not None:
-        xp = np.zeros((n_steps * batch, x.shape[1]), dtype=dt)
-        xp[idx] = x
+    xa = _augmented_input(x, idx, n_steps * batch, b_ih is not None or b_hh is not None)
+    w_a = np.empty((h4, xa.shape[1]), dtype=dt)  # [W_ih | b_ih + b_hh]: the bias rides along
+    w_a[:, :x.shape[1]] = w_ih[perm]
+    if xa.shape[1] > x.shape[1]:
+        w_a[:, -1] = ((b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0))[perm]
+    w_a *= scale
     gates = np.empty((n_steps, h4, batch), dtype=dt)  # pre-activations, then activations o,i,f,g
-    np.matmul(w_ih[perm] * scale, xp.reshape(n_steps, batch, -1).transpose(0, 2, 1), out=gates)
-    if b_ih is not None or b_hh is not None:
-        bias = (b_ih if b_ih is not None else 0) + (b_hh if b_hh is not None else 0)
-        gates += (bias[perm] * scale[:, 0])[:, None]
+    np.matmul(w_a, xa.reshape(n_steps, batch, -1).transpose(0, 2, 1), out=gates)
     if peep is not None:
         wci, wcf, wco = (0.5 * w[:, None] for w in peep)
     states = np.empty((2, n_steps, h, batch), dtype=dt)  # one allocation: huge pages
@@ -175,12 +188,12 @@ def _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, peep, sizes, reverse)
             c[:, bs:] = c_prev[:, bs:]
         hs, c_prev = hs_all[t], c
     out = _to_rows(hs_all, idx)
-    return out, hs.T.copy(), c_prev.T.copy(), (gates, states, hraw, hs_all, idx)
+    return out, hs.T.copy(), c_prev.T.copy(), (gates, states, hraw, hs_all, idx, xa)
 
 
 def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, saved, sizes, reverse, d_out, d_hn,
                    d_cn):
-    gates, states, hraw, hs_all, idx = saved
+    gates, states, hraw, hs_all, idx, xa = saved
     cs, tcs = states[0], states[1]
     n_steps, h4, batch = gates.shape
     h = h4 // 4
@@ -257,12 +270,12 @@ def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, saved, sizes, rever
         dx = rows @ w_ih[perm]
         if idx is not None:
             dx = dx[idx]
-    if n_wih:
-        xp = x
-        if idx is not None:
-            xp = np.zeros((n_steps * batch, x.shape[1]), dtype=dt)
-            xp[idx] = x
-        dw_ih = (rows.T @ xp)[inv]
+    if n_wih or n_bih or n_bhh:
+        dw_a = rows.T @ xa  # (4H, I [+ 1]): the bias gradient is the column of the ones
+        if n_wih:
+            dw_ih = dw_a[inv, :x.shape[1]]
+        if n_bih or n_bhh:
+            db = dw_a[inv, -1]
     if n_whh:
         h_prev = np.empty((n_steps, batch, p), dtype=dt)
         first, rest, src = (-1, slice(0, -1), hs_all[1:]) if reverse else (0, slice(1, None),
@@ -270,8 +283,6 @@ def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, saved, sizes, rever
         h_prev[first] = h0
         np.copyto(h_prev[rest], src.transpose(0, 2, 1))
         dw_hh = (rows.T @ h_prev.reshape(n_steps * batch, p))[inv]
-    if n_bih or n_bhh:
-        db = _ones_dot(rows)[inv]
     if n_whr:
         dw_hr = np.tensordot(dh_all, hraw, axes=([0, 2], [0, 2]))
     if n_ci:
@@ -315,18 +326,18 @@ class LSTMLayer(ArrayFunction):
                                              reverse)
         ctx.sizes, ctx.reverse = sizes, reverse
         if any(ctx.needs_input_grad):
-            gates, states, hraw, hs_all, ctx.idx = saved
+            gates, states, hraw, hs_all, ctx.idx, xa = saved
             ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co,
-                                  gates, states, hraw, hs_all)
+                                  gates, states, hraw, hs_all, xa)
         return out, h_n, c_n
 
     @staticmethod
     def backward_arrays(ctx, d_out, d_hn, d_cn):
         (x, h0, c0, w_ih, w_hh, _, _, w_hr, w_ci, w_cf, w_co, gates, states, hraw,
-         hs_all) = ctx.saved_arrays
+         hs_all, xa) = ctx.saved_arrays
         peep = None if w_ci is None else (w_ci, w_cf, w_co)
         return _lstm_backward(ctx.needs_input_grad, x, h0, c0, w_ih, w_hh, w_hr, peep,
-                              (gates, states, hraw, hs_all, ctx.idx), ctx.sizes, ctx.reverse,
+                              (gates, states, hraw, hs_all, ctx.idx, xa), ctx.sizes, ctx.reverse,
                               d_out, d_hn, d_cn)
 
     @staticmethod
