@@ -3,8 +3,10 @@ from .callbacks import Callback, EarlyStopping
 from .diagnostics import GradientDiagnostics, GradientWarning, read_diagnostics
 from .metrics import confusion_matrix, per_class_scores, topk_correct
 from .run_dir import RunDir, atomic_write_text
+from .search import cross_validate, fit_classifier, grid_search, random_search
 from .trainer import Trainer, evaluate
 
 __all__ = ["Callback", "EarlyStopping", "GradientDiagnostics", "GradientWarning",
            "read_diagnostics", "RunDir", "Trainer", "atomic_write_text",
            "confusion_matrix", "evaluate", "per_class_scores", "topk_correct"]
+__all__ += ["cross_validate", "fit_classifier", "grid_search", "random_search"]
