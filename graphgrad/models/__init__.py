@@ -1,15 +1,20 @@
 """Layer 8: the model zoo, one file per family."""
 from .alexnet import AlexNet
+from .autoencoder import Autoencoder
 from .cnn import LeNet5, SimpleCNN
+from .gan import DCGAN, GAN, DCDiscriminator, DCGenerator, MLPDiscriminator, MLPGenerator
 from .highway import HighwayLayer, HighwayNet
 from .linear import MLP, LogisticRegression
 from .resnet import (BasicBlock, Bottleneck, CifarResNet, PlainNet, ResNet, resnet18, resnet20,
                      resnet32, resnet34, resnet44, resnet50, resnet56, resnet101, resnet110,
                      resnet152)
 from .summary import summary
+from .vae import VAE
 from .vgg import VGG, vgg11, vgg13, vgg16, vgg19
 
 __all__ = [
+    "Autoencoder", "DCDiscriminator", "DCGAN", "DCGenerator", "GAN", "MLPDiscriminator",
+    "MLPGenerator", "VAE",
     "AlexNet", "BasicBlock", "Bottleneck", "CifarResNet", "HighwayLayer", "HighwayNet", "LeNet5",
     "LogisticRegression", "MLP", "PlainNet", "ResNet", "SimpleCNN", "VGG", "resnet18", "resnet20",
     "resnet32", "resnet34", "resnet44", "resnet50", "resnet56", "resnet101", "resnet110",
