@@ -8,6 +8,7 @@ from .linear import MLP, LogisticRegression
 from .resnet import (BasicBlock, Bottleneck, CifarResNet, PlainNet, ResNet, resnet18, resnet20,
                      resnet32, resnet34, resnet44, resnet50, resnet56, resnet101, resnet110,
                      resnet152)
+from .siamese import ContrastiveLoss, EmbeddingNet, SiameseNet, contrastive_loss
 from .summary import summary
 from .vae import VAE
 from .vgg import VGG, vgg11, vgg13, vgg16, vgg19
@@ -20,3 +21,4 @@ __all__ = [
     "resnet32", "resnet34", "resnet44", "resnet50", "resnet56", "resnet101", "resnet110",
     "resnet152", "summary", "vgg11", "vgg13", "vgg16", "vgg19",
 ]
+__all__ += ["ContrastiveLoss", "EmbeddingNet", "SiameseNet", "contrastive_loss"]
