@@ -20,6 +20,7 @@ from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403

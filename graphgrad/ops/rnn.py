@@ -373,6 +373,13 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=No
     return rnn_cell_step(_affine(input, w_ih, b_ih), _affine(hx, w_hh, b_hh), "relu")
 
 
-from ._rnn_layers import gru_layer, lstm_layer, rnn_layer  # noqa: E402,F401
+def __getattr__(name):
+    # The whole-layer ops live in _rnn_layers (which imports this module's helpers).
+    if name in ("lstm_layer", "gru_layer", "rnn_layer", "LSTMLayer", "GRULayer", "RNNLayer"):
+        from . import _rnn_layers
+
+        return getattr(_rnn_layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
