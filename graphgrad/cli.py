@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("model", help="a model name from graphgrad.models, e.g. vgg16, resnet18")
     sm.add_argument("--input-size", default=None,
                     help="C,H,W of one input (default: the model's usual input)")
+    gen = sub.add_parser("generate", help="sample images from a trained vae/gan/dcgan run")
+    gen.add_argument("run_dir")
+    gen.add_argument("-n", type=int, default=64, help="how many images (default 64)")
+    gen.add_argument("--out", help="PNG path (default: RUN_DIR/plots/generated.png)")
+    gen.add_argument("--seed", type=int, help="fix the noise (default: a fresh draw)")
     return p
 
 
@@ -110,8 +115,16 @@ def _cmd_summary(args) -> int:
     return 0
 
 
+def _cmd_generate(args) -> int:
+    from .recipes.generative import generate
+
+    path = generate(args.run_dir, n=args.n, out=args.out, seed=args.seed)
+    print(f"wrote {args.n} samples: {path}")
+    return 0
+
+
 _COMMANDS = {"list": _cmd_list, "run": _cmd_run, "eval": _cmd_eval, "predict": _cmd_predict,
-             "summary": _cmd_summary}
+             "summary": _cmd_summary, "generate": _cmd_generate}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from . import compare_depth, vision  # noqa: F401  (register the recipes)
+from . import inspect  # noqa: F401  (register the seeing-inside recipes)
+from . import generative  # noqa: F401  (register the generative recipes)
+from . import sequence  # noqa: F401  (register the sequence-model recipes)
+from . import text_classification  # noqa: F401  (register the sentiment recipes)
+from . import seq2seq_recipe  # noqa: F401  (register the seq2seq recipe)
+from . import word2vec_recipe  # noqa: F401  (register the word2vec recipe)
+from . import video  # noqa: F401  (register the moving-digits recipe)
 from .registry import RECIPES, Recipe, RecipeError, get, make_config
 from .runs import evaluate_run, predict_images, run_recipe
 

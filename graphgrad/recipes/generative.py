@@ -1,0 +1,321 @@
+"""The generative recipes: ``autoencoder-mnist``, ``vae-mnist``, ``gan-mnist`` and ``dcgan-mnist``,
+and ``generate`` (behind ``graphgrad generate RUN_DIR -n 64``).
+
+Each trains on the embedded MNIST sample (4,000 training digits; ``--data`` takes MNIST IDX files),
+writes plots and ``report.md`` into the run folder, checkpoints every epoch and resumes exactly.
+The generative ones score 1,000 samples with a digit classifier (``graphgrad.train.sample_quality``):
+the network of a finished ``mnist-cnn`` run when ``--set classifier=RUN_DIR`` is given, otherwise the
+same network trained briefly on the spot.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import numpy as np
+
+from .. import Generator, load, manual_seed, no_grad, optim, randn, tensor
+from ..models import DCGAN, GAN, VAE, Autoencoder
+from ..train import RunDir, atomic_write_text
+from ..train.callbacks import Callback
+from ..train.gan import AutoencoderTrainer, GANTrainer
+from ..train.sample_quality import format_quality, mnist_digits, sample_quality, train_digit_classifier
+from ..viz import generative as gviz
+from ..viz._figure import pyplot
+from ..viz.curves import plot_curves
+from .registry import RecipeError, register
+
+# limit: use only the first N training and held-out digits (quick trials, tests); null = all
+COMMON = {"data": None, "limit": None, "seed": 0, "classifier": None, "classifier_epochs": 4,
+          "score_samples": 1000}
+
+AE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=2, hidden_sizes=[512, 128], channels=[32, 64],
+                   loss="bce", epochs=20, batch_size=128, lr=1e-3)
+VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], channels=[32, 64],
+                    likelihood="bernoulli", beta=1.0, epochs=30, batch_size=128, lr=1e-3)
+GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
+                    loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, epochs=60,
+                    batch_size=64, lr=2e-4, beta1=0.5)
+DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=64, d_batch_norm=True, loss="nonsaturating",
+                      gp_weight=10.0, d_steps=1, real_label=1.0, epochs=25, batch_size=64, lr=2e-4,
+                      beta1=0.5)
+
+
+# ------------------------------------------------------------------------------ building blocks
+def _build(config: dict):
+    """The model a run's config describes."""
+    kind = config["recipe"]
+    try:
+        if kind == "autoencoder-mnist":
+            return Autoencoder(config["latent_dim"], config["arch"], hidden_sizes=config["hidden_sizes"],
+                               channels=config["channels"], loss=config["loss"])
+        if kind == "vae-mnist":
+            return VAE(config["latent_dim"], config["arch"], hidden_sizes=config["hidden_sizes"],
+                       channels=config["channels"], likelihood=config["likelihood"],
+                       beta=config["beta"])
+        if kind == "gan-mnist":
+            return GAN(config["latent_dim"], config["g_hidden"], config["d_hidden"],
+                       dropout=config["dropout"])
+        if kind == "dcgan-mnist":
+            return DCGAN(config["latent_dim"], config["channels"],
+                         d_batch_norm=config["d_batch_norm"])
+    except (TypeError, ValueError) as exc:
+        raise RecipeError(f"{kind}: {exc}") from None
+    raise RecipeError(f"{kind} is not a generative recipe")
+
+
+def _digits(config: dict):
+    from ..utils.data import DataLoader, TensorDataset
+
+    try:
+        x, y = mnist_digits(True, config.get("data"))
+        xt, yt = mnist_digits(False, config.get("data"))
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise RecipeError(f"MNIST: {exc}") from None
+    if config.get("limit"):
+        keep = np.random.default_rng(0).permutation(len(x))[:int(config["limit"])]
+        held = np.random.default_rng(1).permutation(len(xt))[:int(config["limit"])]
+        x, y, xt, yt = x[keep], y[keep], xt[held], yt[held]
+    return x, y, xt, yt, DataLoader, TensorDataset
+
+
+def _scorer(config: dict, progress: bool):
+    """(classifier, a sentence saying which one) for the sample-quality score."""
+    if config.get("classifier"):
+        from .runs import _load_trained
+
+        _, clf_config, model, _ = _load_trained(config["classifier"])
+        return model, f"the trained `{clf_config['recipe']}` run in {config['classifier']}"
+    print(f"training the scoring classifier (SimpleCNN, {config['classifier_epochs']} epochs; "
+          "--set classifier=RUN_DIR uses a finished mnist-cnn run instead)", flush=True)
+    model, accuracy = train_digit_classifier(config["classifier_epochs"], seed=config["seed"],
+                                             data=config.get("data"), limit=config.get("limit"),
+                                             progress=progress)
+    return model, (f"the mnist-cnn network (SimpleCNN) trained on the spot for "
+                   f"{config['classifier_epochs']} epochs (test accuracy {100 * accuracy:.2f}%)")
+
+
+def _score(config, run_dir, sample_fn, xt, progress) -> tuple[dict, list]:
+    """Score ``config['score_samples']`` samples and the real test digits; write the JSON."""
+    classifier, which = _scorer(config, progress)
+    samples = sample_fn(int(config["score_samples"]), Generator().manual_seed(config["seed"] + 2))
+    score = sample_quality(classifier, samples)
+    real = sample_quality(classifier, xt)
+    result = {"samples": score, "real_test_digits": real, "classifier": which}
+    atomic_write_text(run_dir.file("sample_quality.json"), json.dumps(result, indent=2) + "\n")
+    print(f"sample quality: {format_quality(score)}", flush=True)
+    print(f"  (real test digits: {format_quality(real)})", flush=True)
+    lines = ["## Sample quality", "", f"Scored by {which}.", "",
+             f"- generated: {format_quality(score)}",
+             f"- real test digits (the ceiling): {format_quality(real)}",
+             f"- predicted-class histogram of the confident samples: {score['histogram']}", ""]
+    return result, lines
+
+
+class _EpochSamples(Callback):
+    """After every epoch, write samples from a fixed noise batch to ``plots/samples/epoch_NNN.png``."""
+
+    def __init__(self, folder: str, sample_fn, value_range):
+        self.folder, self.sample_fn, self.value_range = folder, sample_fn, value_range
+
+    def on_epoch_end(self, trainer, row) -> None:
+        gviz.save_image_grid(self.sample_fn(), os.path.join(self.folder, f"epoch_{row['epoch']:03d}.png"),
+                             nrow=8, value_range=self.value_range)
+
+
+def _gif(run_dir, epochs: int) -> str:
+    frames = sorted(glob.glob(os.path.join(run_dir.plots, "samples", "epoch_*.png")))
+    frames = [f for f in frames if int(os.path.basename(f)[6:9]) <= epochs]
+    return gviz.write_gif(frames, os.path.join(run_dir.plots, "samples.gif"))
+
+
+def _report(run_dir, config, model_desc, history, sections, plots) -> None:
+    lines = [f"# Run report: {config['recipe']}", "", f"- model: {model_desc}",
+             f"- data: {'the embedded MNIST sample' if not config.get('data') else config['data']}",
+             f"- epochs: {len(history)}, training time {sum(r['time'] for r in history):.1f} s", ""]
+    lines += sections
+    lines += ["## Settings", "", "| setting | value |", "|---|---|"]
+    lines += [f"| {k} | `{json.dumps(v)}` |" for k, v in sorted(config.items())]
+    keys = [k for k in history[0] if k not in ("epoch", "time", "images_per_s")] if history else []
+    lines += ["", "## Per epoch", "", "| epoch | " + " | ".join(keys) + " |",
+              "|---|" + "---|" * len(keys)]
+    for row in history:
+        lines.append(f"| {row['epoch']} | " + " | ".join(f"{row.get(k, float('nan')):.4f}" for k in keys)
+                     + " |")
+    lines += ["", "## Plots", ""]
+    for p in plots:
+        lines += [f"![{os.path.splitext(os.path.basename(p))[0]}]({os.path.relpath(p, run_dir.path)})", ""]
+    atomic_write_text(run_dir.file("report.md"), "\n".join(lines) + "\n")
+
+
+def _n_params(module) -> str:
+    return f"{sum(p.numel() for p in module.parameters()):,}"
+
+
+# ------------------------------------------------------------------------------ autoencoder / VAE
+def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
+    manual_seed(config["seed"])
+    run_dir.write_config(config)
+    x, y, xt, yt, DataLoader, TensorDataset = _digits(config)
+    model = _build(config)
+    is_vae = isinstance(model, VAE)
+    train = DataLoader(TensorDataset(tensor(x), tensor(y)), batch_size=config["batch_size"], shuffle=True)
+    val = DataLoader(TensorDataset(tensor(xt), tensor(yt)), batch_size=500)
+    callbacks = []
+    if is_vae:
+        fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
+        callbacks.append(_EpochSamples(os.path.join(run_dir.plots, "samples"),
+                                       lambda: _decode(model, fixed), (0.0, 1.0)))
+    trainer = AutoencoderTrainer(model, optim.Adam(model.parameters(), lr=config["lr"]),
+                                 val_loader=val, val_seed=config["seed"], run_dir=run_dir,
+                                 progress=progress, callbacks=callbacks)
+    desc = f"`{type(model).__name__}` ({config['arch']}, latent {config['latent_dim']}), {_n_params(model)} parameters"
+    print(f"run folder: {run_dir.path}\nmodel: {desc}; data: {len(x)} training, {len(xt)} held-out digits",
+          flush=True)
+    history = trainer.fit(train, epochs=config["epochs"], resume=resume)
+    model.eval()
+    plt, plots, sections = pyplot(), [], []
+    with no_grad():
+        codes = (model.encode(tensor(xt))[0] if is_vae else model.encode(tensor(xt))).numpy()
+        recon = model(tensor(xt[:10]))
+        recon = recon[0] if is_vae else recon
+    plots.append(os.path.join(run_dir.plots, "reconstructions.png"))
+    plt.close(gviz.plot_reconstructions(xt[:10], recon, plots[-1]))
+    plots.append(os.path.join(run_dir.plots, "latent.png"))
+    plt.close(gviz.plot_latent_scatter(codes, yt, plots[-1],
+                                       title=f"{'VAE means' if is_vae else 'Codes'} of the held-out digits"))
+    final = history[-1]
+    if is_vae:
+        plots.append(os.path.join(run_dir.plots, "elbo.png"))
+        plt.close(gviz.plot_elbo(history, plots[-1]))
+        plots.append(os.path.join(run_dir.plots, "samples.png"))
+        plt.close(gviz.plot_sample_grid(_decode(model, fixed), plots[-1], "Samples from the prior", 8))
+        plots.append(os.path.join(run_dir.plots, "interpolations.png"))
+        plt.close(gviz.plot_interpolations(_interpolations(model, codes, xt, yt), plots[-1]))
+        plots.append(_gif(run_dir, config["epochs"]))
+        val_elbo = [-r["val_loss"] for r in history]
+        rising = next((i for i in range(1, len(val_elbo)) if val_elbo[i] <= val_elbo[i - 1]), len(val_elbo))
+        sections = ["## ELBO", "",
+                    f"- held-out ELBO: {val_elbo[-1]:.2f} nats per image (reconstruction "
+                    f"{final['val_recon']:.2f}, KL {final['val_kl']:.2f}); train {-final['train_loss']:.2f}",
+                    f"- the held-out ELBO rose at every epoch for the first {rising} epochs", ""]
+        quality, lines = _score(config, run_dir, lambda n, g: _decode(model, randn(n, model.latent_dim,
+                                                                                   generator=g)), xt, progress)
+        sections += lines
+    else:
+        plots.append(os.path.join(run_dir.plots, "loss.png"))
+        plt.close(plot_curves(history, ("train_loss", "val_loss"), "reconstruction loss (nats/image)"
+                              if config["loss"] == "bce" else "squared error per image",
+                              "Reconstruction loss", plots[-1]))
+        sections = ["## Reconstruction", "", f"- held-out reconstruction loss {final['val_loss']:.3f} "
+                    f"per image (train {final['train_loss']:.3f})", ""]
+        quality = None
+    _report(run_dir, config, desc, history, sections, plots)
+    print(f"report: {run_dir.file('report.md')}", flush=True)
+    return {"history": history, "quality": quality}
+
+
+def _decode(model, z):
+    with no_grad():
+        return model.decode(z).numpy()
+
+
+def _interpolations(model, codes, xt, yt, steps: int = 10):
+    pairs = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (1, 7)]
+    first = {d: int(np.flatnonzero(yt == d)[0]) for d in range(10) if (yt == d).any()}
+    rows = [_decode(model, tensor(gviz.interpolate_latents(codes[first[a]], codes[first[b]], steps)))
+            for a, b in pairs if a in first and b in first]
+    if not rows:
+        raise RecipeError("vae-mnist: the held-out digits lack the classes to interpolate between")
+    return rows
+
+
+register("autoencoder-mnist", "autoencoder (MLP, or --set arch=conv) with a 2-D code on MNIST: "
+         "reconstructions and the latent space coloured by digit", AE_DEFAULTS)(run_autoencoder)
+register("vae-mnist", "variational autoencoder on MNIST: ELBO curve, samples from the prior, "
+         "reconstructions, latent interpolations, sample-quality score", VAE_DEFAULTS)(run_autoencoder)
+
+
+# ------------------------------------------------------------------------------ GANs
+def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
+    manual_seed(config["seed"])
+    run_dir.write_config(config)
+    x, y, xt, yt, DataLoader, TensorDataset = _digits(config)
+    model = _build(config)
+    g, d = model.generator, model.discriminator
+    train = DataLoader(TensorDataset(tensor(x * 2 - 1), tensor(y)), batch_size=config["batch_size"],
+                       shuffle=True, drop_last=True)
+    betas = (config["beta1"], 0.999)
+    fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
+
+    def fixed_samples():
+        was = g.training
+        g.eval()
+        with no_grad():
+            out = g(fixed).numpy()
+        g.train(was)
+        return out
+
+    trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
+                         optim.Adam(d.parameters(), lr=config["lr"], betas=betas), model.latent_dim,
+                         loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
+                         real_label=config["real_label"], run_dir=run_dir, progress=progress,
+                         callbacks=[_EpochSamples(os.path.join(run_dir.plots, "samples"),
+                                                  fixed_samples, (-1.0, 1.0))])
+    desc = (f"`{type(model).__name__}`: generator {_n_params(g)}, discriminator {_n_params(d)} "
+            f"parameters; {config['loss']} loss, Adam(lr {config['lr']:g}, betas {betas})")
+    print(f"run folder: {run_dir.path}\nmodel: {desc}; data: {len(x)} training digits", flush=True)
+    history = trainer.fit(train, epochs=config["epochs"], resume=resume)
+    plt, plots = pyplot(), []
+    plots.append(os.path.join(run_dir.plots, "samples.png"))
+    plt.close(gviz.plot_sample_grid(fixed_samples(), plots[-1], f"Samples after epoch {len(history)} "
+                                    "(fixed noise)", 8, value_range=(-1.0, 1.0)))
+    plots.append(_gif(run_dir, config["epochs"]))
+    plots.append(os.path.join(run_dir.plots, "losses.png"))
+    plt.close(gviz.plot_gan_losses(history, plots[-1], f"{type(model).__name__} losses"))
+    quality, sections = _score(config, run_dir,
+                               lambda n, gen: (model.sample(n, generator=gen).numpy() + 1) / 2,
+                               xt, progress)
+    _report(run_dir, config, desc, history, sections, plots)
+    print(f"samples: {plots[0]}\nreport: {run_dir.file('report.md')}", flush=True)
+    return {"history": history, "quality": quality}
+
+
+register("gan-mnist", "GAN with MLP generator and discriminator on MNIST (non-saturating loss, "
+         "Adam beta1 0.5): samples per epoch and a GIF, losses, sample-quality score",
+         GAN_DEFAULTS)(run_gan)
+register("dcgan-mnist", "DCGAN (transposed-conv generator with batch norm, strided-conv "
+         "discriminator) on MNIST: samples per epoch and a GIF, losses, sample-quality score",
+         DCGAN_DEFAULTS)(run_gan)
+
+
+# ------------------------------------------------------------------------------ generate
+def generate(run_dir_path: str, n: int = 64, out: str | None = None, seed: int | None = None) -> str:
+    """Sample ``n`` images from a trained vae-mnist, gan-mnist or dcgan-mnist run and write them as
+    one PNG grid (default ``RUN_DIR/plots/generated.png``); returns the path."""
+    if not os.path.isdir(run_dir_path):
+        raise RecipeError(f"generate: {run_dir_path}: no such run folder")
+    if n < 1:
+        raise RecipeError(f"generate: -n must be at least 1, got {n}")
+    run_dir = RunDir(run_dir_path)
+    config = run_dir.read_config()
+    recipe = config.get("recipe")
+    if recipe not in ("vae-mnist", "gan-mnist", "dcgan-mnist"):
+        raise RecipeError(f"generate: {run_dir_path} is a run of {recipe}; generate samples from "
+                          "vae-mnist, gan-mnist or dcgan-mnist runs")
+    if not os.path.exists(run_dir.checkpoint):
+        raise RecipeError(f"generate: {run_dir_path} has no checkpoint.npz (did an epoch finish?)")
+    model = _build(config)
+    state = load(run_dir.checkpoint)
+    gen = Generator().manual_seed(seed) if seed is not None else None
+    if isinstance(model, VAE):
+        model.load_state_dict(state["model"])
+        model.eval()
+        images, value_range = _decode(model, randn(n, model.latent_dim, generator=gen)), (0.0, 1.0)
+    else:
+        model.generator.load_state_dict(state["generator"])
+        images, value_range = model.sample(n, generator=gen).numpy(), (-1.0, 1.0)
+    path = out or os.path.join(run_dir.plots, "generated.png")
+    gviz.save_image_grid(images, path, value_range=value_range)
+    return path
