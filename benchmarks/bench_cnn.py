@@ -9,7 +9,10 @@ framework: peak RSS over ten steps minus the RSS before the model was built). Ru
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cnn.py
 
 ``--keep-malloc`` asks glibc to keep freed memory (PERF.md's page-fault trap) for both frameworks;
-``--profile`` prints where graphgrad's training step spends its time.
+``--profile`` prints where graphgrad's training step spends its time; ``--cpu-time`` compares the
+median CPU time per step with one thread each (BLAS and PyTorch), which stays meaningful on a
+machine shared with other jobs (wall-clock ratios there swing widely: threaded BLAS calls stall
+whenever one of their threads is descheduled).
 """
 from __future__ import annotations
 
@@ -149,6 +152,29 @@ def profile_graphgrad(batch: int) -> None:
     pstats.Stats(prof).sort_stats("tottime").print_stats(18)
 
 
+def cpu_time_per_step(batch: int, infer_batch: int) -> None:
+    import time
+
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    x, y, xi = data(batch, infer_batch)
+    with threadpool_limits(1):
+        for name, lib in (("graphgrad", graphgrad), ("pytorch", torch)):
+            train, infer = make_steps(lib, init_weights(), x, y, xi)
+            for kind, fn, n in (("training", train, 30), ("inference", infer, 10)):
+                for _ in range(3):
+                    fn()
+                times = []
+                for _ in range(n):
+                    start = time.process_time()
+                    fn()
+                    times.append(time.process_time() - start)
+                print(f"{name:9s} {kind:9s} {np.median(times) * 1e3:7.1f} ms CPU per step "
+                      "(1 thread)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=64)
@@ -157,6 +183,7 @@ def main():
     parser.add_argument("--keep-malloc", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cpu-time", action="store_true")
     parser.add_argument("--memory-child", choices=("graphgrad", "pytorch"))
     args = parser.parse_args()
     if args.keep_malloc:
@@ -166,6 +193,9 @@ def main():
         return
     if args.profile:
         profile_graphgrad(args.batch_size)
+        return
+    if args.cpu_time:
+        cpu_time_per_step(args.batch_size, args.infer_batch_size)
         return
     import torch
 
