@@ -99,7 +99,9 @@ def _scorer(config: dict, progress: bool):
 def _score(config, run_dir, sample_fn, xt, progress) -> tuple[dict, list]:
     """Score ``config['score_samples']`` samples and the real test digits; write the JSON."""
     classifier, which = _scorer(config, progress)
-    samples = sample_fn(int(config["score_samples"]), Generator().manual_seed(config["seed"] + 2))
+    gen, total = Generator().manual_seed(config["seed"] + 2), int(config["score_samples"])
+    samples = np.concatenate([sample_fn(min(250, total - start), gen)  # bounded memory
+                              for start in range(0, total, 250)])
     score = sample_quality(classifier, samples)
     real = sample_quality(classifier, xt)
     result = {"samples": score, "real_test_digits": real, "classifier": which}

@@ -91,3 +91,15 @@ def test_generate_refuses_what_it_cannot_sample(tmp_path):
     result = graphgrad("generate", str(run))
     assert result.returncode == 2 and "is a run of autoencoder-mnist" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_finished_mnist_cnn_run_scores_the_samples(tmp_path):
+    clf = graphgrad("run", "mnist-cnn", "--epochs", "1", "--set", "val_fraction=0", "--set",
+                    'model_args={"channels": [4, 8], "hidden": 16}', "--out", str(tmp_path / "clf"),
+                    "--quiet")
+    assert clf.returncode == 0, clf.stderr[-3000:]
+    (clf_run,) = (tmp_path / "clf").iterdir()
+    run, result = _run("vae-mnist", tmp_path / "vae", "--set", f"classifier={clf_run}")
+    quality = json.loads((run / "sample_quality.json").read_text())
+    assert "mnist-cnn" in quality["classifier"] and str(clf_run) in quality["classifier"]
+    assert "training the scoring classifier" not in result.stdout
