@@ -1,7 +1,7 @@
 """Driven by test_resume.py in subprocesses: train a small model for 3 epochs, optionally killing the
 process with SIGKILL in the middle of epoch 2, or resuming from the run folder's checkpoint.
 
-usage: python resume_script.py RUN_DIR full|kill|resume OUT.npz"""
+usage: python resume_script.py RUN_DIR full|kill|interrupt|resume OUT.npz"""
 import os
 import signal
 import sys
@@ -15,9 +15,14 @@ from graphgrad.utils.data import DataLoader, TensorDataset
 
 
 class KillInEpoch2(Callback):
+    """Stop the process mid-epoch 2 with ``signal`` (SIGKILL: no chance to save; SIGINT: Ctrl-C)."""
+
+    def __init__(self, sig):
+        self.sig = sig
+
     def on_batch_end(self, trainer, step, loss):
         if trainer.epoch == 1 and step == 13:  # epoch 2 is under way (epoch counts completed ones)
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), self.sig)
 
 
 def main():
@@ -31,7 +36,8 @@ def main():
                           nn.Linear(4 * 6 * 6, 4))
     opt = optim.Adam(model.parameters(), lr=1e-2)
     sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-    callbacks = [KillInEpoch2()] if mode == "kill" else []
+    signals = {"kill": signal.SIGKILL, "interrupt": signal.SIGINT}
+    callbacks = [KillInEpoch2(signals[mode])] if mode in signals else []
     trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, callbacks=callbacks,
                       run_dir=run_dir, progress=False)
     trainer.fit(loader, epochs=3, resume=(mode == "resume"))
