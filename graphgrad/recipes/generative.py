@@ -178,12 +178,13 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
     history = trainer.fit(train, epochs=config["epochs"], resume=resume)
     model.eval()
     plt, plots, sections = pyplot(), [], []
+    shown = _one_per_digit(yt)
     with no_grad():
         codes = (model.encode(tensor(xt))[0] if is_vae else model.encode(tensor(xt))).numpy()
-        recon = model(tensor(xt[:10]))
+        recon = model(tensor(xt[shown]))
         recon = recon[0] if is_vae else recon
     plots.append(os.path.join(run_dir.plots, "reconstructions.png"))
-    plt.close(gviz.plot_reconstructions(xt[:10], recon, plots[-1]))
+    plt.close(gviz.plot_reconstructions(xt[shown], recon, plots[-1]))
     plots.append(os.path.join(run_dir.plots, "latent.png"))
     plt.close(gviz.plot_latent_scatter(codes, yt, plots[-1],
                                        title=f"{'VAE means' if is_vae else 'Codes'} of the held-out digits"))
@@ -221,6 +222,13 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
 def _decode(model, z):
     with no_grad():
         return model.decode(z).numpy()
+
+
+def _one_per_digit(labels, count: int = 10) -> np.ndarray:
+    """Indices of the first held-out image of each digit (then the next ones, up to ``count``)."""
+    first = [int(np.flatnonzero(labels == d)[0]) for d in range(10) if (labels == d).any()]
+    rest = [i for i in range(len(labels)) if i not in set(first)]
+    return np.array((first + rest)[:count], dtype=np.int64)
 
 
 def _interpolations(model, codes, xt, yt, steps: int = 10):
