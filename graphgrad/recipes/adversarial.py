@@ -1,0 +1,150 @@
+"""Recipe ``adversarial-mnist``: attack a trained CNN with FGSM and PGD, plot accuracy against the
+perturbation size epsilon (in pixel units, pixels in [0, 1]), show originals, perturbations and
+adversarial images side by side; then train the same CNN adversarially (half of every batch replaced
+by FGSM examples against the current weights) and draw the same curves."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from .. import autograd, tensor
+from ..attacks import AdversarialBatch, fgsm, pgd
+from ..train import RunDir, atomic_write_text
+from ..viz import image_grid
+from ..viz._figure import pyplot, save_figure
+from .classification import train_classifier
+from .inspect import close, dataset_arrays, pixel_bounds, write_report
+from .registry import RecipeError, register
+from .vision import BASE
+from .vision_data import MNIST_STD, load_vision_data
+from .zoo import build_model
+
+ADVERSARIAL = dict(BASE, model="simple_cnn", epochs=4, lr=0.05, from_run=None,
+                   eps=[0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3], pgd_eps=[0.05, 0.1, 0.2, 0.3],
+                   pgd_steps=7, pgd_limit=300, train_limit=None, test_limit=None, train_eps=0.15,
+                   adversarial_fraction=0.5, adversarial_training=True)
+
+
+def _predict(model, x, batch: int = 500) -> np.ndarray:
+    model.eval()
+    with autograd.no_grad():
+        return np.concatenate([model(tensor(x[i:i + batch])).numpy().argmax(1)
+                               for i in range(0, len(x), batch)])
+
+
+def attack_curves(model, x, y, config: dict, log) -> dict:
+    """``{"fgsm": {eps: acc}, "pgd": {eps: acc}}`` with eps in pixel units."""
+    bounds = pixel_bounds()
+    scale = 1.0 / MNIST_STD[0]  # pixel units -> normalised units
+    curves = {"fgsm": {}, "pgd": {}}
+    for e in config["eps"]:
+        adv = x if e == 0 else np.concatenate([
+            fgsm(model, x[i:i + 500], y[i:i + 500], e * scale, clamp=bounds).numpy()
+            for i in range(0, len(x), 500)])
+        curves["fgsm"][float(e)] = float((_predict(model, adv) == y).mean())
+        log(f"  FGSM eps {e:g}: accuracy {curves['fgsm'][float(e)]:.4f}")
+    n = min(len(x), int(config["pgd_limit"]))
+    for e in config["pgd_eps"]:
+        adv = pgd(model, x[:n], y[:n], e * scale, steps=config["pgd_steps"], clamp=bounds).numpy()
+        curves["pgd"][float(e)] = float((_predict(model, adv) == y[:n]).mean())
+        log(f"  PGD-{config['pgd_steps']} eps {e:g} ({n} images): accuracy "
+            f"{curves['pgd'][float(e)]:.4f}")
+    return curves
+
+
+def _show_examples(model, x, y, eps: float, path: str) -> None:
+    bounds = pixel_bounds()
+    picks = [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)[:8]]
+    xs, ys = x[picks], y[picks]
+    adv = fgsm(model, xs, ys, eps / MNIST_STD[0], clamp=bounds).numpy()
+    p_clean, p_adv = _predict(model, xs), _predict(model, adv)
+    images = list(xs) + list(adv - xs) + list(adv)
+    titles = ([f"label {t}, pred {p}" for t, p in zip(ys, p_clean)]
+              + [f"perturbation {eps:g}" for _ in ys] + [f"adv. pred {p}" for p in p_adv])
+    close(image_grid(images, titles, ncols=len(picks), path=path,
+                     title=f"FGSM, eps {eps:g}: originals, perturbations (sign pattern), adversarial"))
+
+
+@register("adversarial-mnist", "FGSM/PGD attacks on the MNIST CNN: accuracy against epsilon, "
+          "examples, then adversarial training and the same curves", ADVERSARIAL)
+def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
+    run_dir.write_config(config)
+    log = (lambda s: print(s, flush=True)) if progress else (lambda s: None)
+    models = {}
+    if config["from_run"]:
+        from .runs import _load_trained
+
+        _, trained_config, model, data = _load_trained(config["from_run"])
+        if trained_config.get("dataset") != "mnist":
+            raise RecipeError(f"from_run: {config['from_run']} is not an MNIST run")
+        models["standard"] = model
+        source = f"the trained run {config['from_run']} ({trained_config['recipe']})"
+    else:
+        data = load_vision_data(config)
+        if config.get("train_limit"):
+            from ..utils.data import Subset
+
+            keep = np.random.default_rng(0).permutation(len(data.train))[:int(config["train_limit"])]
+            data.train = Subset(data.train, sorted(keep.tolist()))
+        sub = RunDir(os.path.join(run_dir.path, "standard"))
+        model = build_model("simple_cnn", **dict(config.get("model_args") or {}))
+        train_classifier(dict(config, recipe=f"{config['recipe']}/standard"), sub, model, data,
+                         progress=progress)
+        models["standard"] = model
+        source = "a SimpleCNN trained here with mnist-cnn's settings (subfolder standard/)"
+    if config["adversarial_training"]:
+        sub = RunDir(os.path.join(run_dir.path, "adversarial"))
+        robust = build_model("simple_cnn", **dict(config.get("model_args") or {}))
+        mix = AdversarialBatch(robust, fgsm, config["train_eps"] / MNIST_STD[0],
+                               fraction=config["adversarial_fraction"], clamp=pixel_bounds())
+        print(f"adversarial training: FGSM eps {config['train_eps']} on "
+              f"{100 * config['adversarial_fraction']:.0f}% of every batch", flush=True)
+        train_classifier(dict(config, recipe=f"{config['recipe']}/adversarial"), sub, robust, data,
+                         mixup=mix, progress=progress)
+        models["adversarial"] = robust
+    x, y = dataset_arrays(data.test, config.get("test_limit"))
+    curves = {}
+    for name, m in models.items():
+        log(f"attacking the {name} model on {len(x)} test images")
+        curves[name] = attack_curves(m, x, y, config, log)
+    _show_examples(models["standard"], x, y, 0.1 if 0.1 in config["eps"] else max(config["eps"]),
+                   os.path.join(run_dir.plots, "adversarial_examples.png"))
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, c in curves.items():
+        style = "-" if name == "standard" else "--"
+        ax.plot(list(c["fgsm"]), [100 * v for v in c["fgsm"].values()], style, marker="o",
+                label=f"{name} model, FGSM")
+        ax.plot([0.0] + list(c["pgd"]), [100 * c["fgsm"].get(0.0, np.nan)] +
+                [100 * v for v in c["pgd"].values()], style, marker="s",
+                label=f"{name} model, PGD-{config['pgd_steps']}")
+    ax.set_xlabel("epsilon (L-inf, pixel units)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("Accuracy under attack", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    save_figure(fig, os.path.join(run_dir.plots, "accuracy_vs_epsilon.png"))
+    close(fig)
+    names = list(curves)
+    lines = [f"- attacked model: {source}",
+             f"- test images: {len(x)} (FGSM), {min(len(x), config['pgd_limit'])} (PGD-"
+             f"{config['pgd_steps']}, random start, step 2.5 eps / steps)"]
+    if 0.1 in curves["standard"]["fgsm"]:
+        lines.append(f"- **FGSM at eps 0.1: standard model "
+                     f"{100 * curves['standard']['fgsm'][0.1]:.2f}%**" +
+                     (f", adversarially trained model {100 * curves['adversarial']['fgsm'][0.1]:.2f}%"
+                      if "adversarial" in curves else "") +
+                     f" (clean {100 * curves['standard']['fgsm'].get(0.0, float('nan')):.2f}%)")
+    lines += ["", "| attack | eps | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for kind in ("fgsm", "pgd"):
+        for e in curves["standard"][kind]:
+            lines.append(f"| {kind.upper()} | {e:g} | " +
+                         " | ".join(f"{100 * curves[n][kind][e]:.2f}%" for n in names) + " |")
+    lines += ["", "![accuracy vs epsilon](plots/accuracy_vs_epsilon.png)", "",
+              "![examples](plots/adversarial_examples.png)"]
+    print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
+    out = {n: {k: {str(e): v for e, v in c.items()} for k, c in cv.items()} for n, cv in curves.items()}
+    atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
+    return curves

@@ -1,0 +1,262 @@
+"""Transfer, few-shot and zero-shot recipes on MNIST split into known digits (0-4) and new ones (5-9).
+
+``transfer-digits``: pre-train a CNN on 0-4; then, with 10, 50 and 200 examples per class of 5-9,
+fine-tune a new head (features frozen, or fine-tuned at a smaller learning rate) against the same
+CNN trained from scratch on the same examples.
+
+``few-shot-prototypes``: the CNN trained on 0-4 embeds images of 5-9 it never saw; the mean embedding
+of k examples per class is that class's prototype; test digits get the nearest prototype's class
+(k = 1, 5, 10, averaged over random draws). Then zero-shot: ConSE combines the embeddings of the
+predicted known classes and picks the nearest new class, with GloVe word vectors of the digit names
+when the ``glove`` extra is installed and hand-made visual attributes otherwise.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+import numpy as np
+
+from .. import autograd, manual_seed, nn, optim, tensor
+from ..models import SimpleCNN
+from ..train import atomic_write_text
+from ..train.transfer import (ConSE, class_prototypes, freeze, nearest_prototype, param_groups,
+                              replace_head)
+from ..viz._figure import pyplot, save_figure
+from .inspect import DATA, close, vision_arrays, write_report
+from .registry import RecipeError, register
+
+KNOWN, NEW = list(range(5)), list(range(5, 10))
+
+
+def _subset(x, y, classes):
+    """The examples of ``classes``, relabelled 0..len(classes)-1."""
+    keep = np.isin(y, classes)
+    remap = {c: i for i, c in enumerate(classes)}
+    return x[keep], np.array([remap[int(v)] for v in y[keep]], dtype=np.int64)
+
+
+def _per_class(x, y, n, rng):
+    """``n`` random examples of every class in ``y``."""
+    idx = np.concatenate([rng.choice(np.flatnonzero(y == c), size=n, replace=False)
+                          for c in np.unique(y)])
+    return x[idx], y[idx]
+
+
+def train_steps(model, params, x, y, steps: int, batch_size: int, rng) -> float:
+    """``steps`` Adam steps on random mini-batches of (x, y) (params: tensors, trained at lr 1e-3,
+    or parameter groups with their own lr)."""
+    params = list(params)
+    opt = optim.Adam(params, lr=1e-3) if not isinstance(params[0], dict) else optim.Adam(params)
+    model.train()
+    loss_value = float("nan")
+    for _ in range(int(steps)):
+        idx = rng.integers(len(x), size=min(batch_size, len(x)))
+        loss = nn.functional.cross_entropy(model(tensor(x[idx])), tensor(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss_value = float(loss.item())
+    return loss_value
+
+
+def accuracy(model, x, y, batch: int = 500) -> float:
+    model.eval()
+    with autograd.no_grad():
+        pred = np.concatenate([model(tensor(x[i:i + batch])).numpy().argmax(1)
+                               for i in range(0, len(x), batch)])
+    return float((pred == y).mean())
+
+
+def pretrain(config, a, rng):
+    """The CNN trained on the known digits; returns (model, test accuracy on known digits)."""
+    manual_seed(config["seed"])
+    model = SimpleCNN(1, len(KNOWN), tuple(config["channels"]), config["hidden"])
+    x, y = _subset(a["x_train"], a["y_train"], KNOWN)
+    steps = int(config["pretrain_epochs"] * len(x) / config["batch_size"])
+    train_steps(model, model.parameters(), x, y, steps, config["batch_size"], rng)
+    xt, yt = _subset(a["x_test"], a["y_test"], KNOWN)
+    return model, accuracy(model, xt, yt)
+
+
+COMMON = dict(DATA, channels=[16, 32], hidden=64, pretrain_epochs=3, batch_size=64,
+              train_limit=None, test_limit=None)
+TRANSFER = dict(COMMON, shots=[10, 50, 200], steps=150, head_lr=1e-2, finetune_lr=1e-3)
+
+
+@register("transfer-digits", "pre-train a CNN on digits 0-4, fine-tune a new head on 5-9 with 10/50/"
+          "200 examples per class, against training from scratch", TRANSFER)
+def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
+    run_dir.write_config(config)
+    a = vision_arrays(config)
+    rng = np.random.default_rng(config["seed"])
+    print(f"run folder: {run_dir.path}\ndata: {a['description']}", flush=True)
+    base, known_acc = pretrain(config, a, rng)
+    print(f"pre-trained on digits 0-4: test accuracy {known_acc:.4f}", flush=True)
+    x_new, y_new = _subset(a["x_train"], a["y_train"], NEW)
+    xt, yt = _subset(a["x_test"], a["y_test"], NEW)
+    most = int(np.bincount(y_new).min())
+    shots = [int(n) for n in config["shots"] if int(n) <= most]
+    if not shots:
+        raise RecipeError(f"transfer-digits: shots {config['shots']} exceed the {most} training "
+                          "examples per new class")
+    results = {}
+    for n in shots:
+        xs, ys = _per_class(x_new, y_new, n, np.random.default_rng(config["seed"] + n))
+        row = {}
+        head_only = copy.deepcopy(base)
+        replace_head(head_only, len(NEW))
+        freeze(head_only, "features")
+        freeze(head_only, "classifier.1")
+        train_steps(head_only, [{"params": [p for p in head_only.parameters() if p.requires_grad],
+                                 "lr": config["head_lr"]}], xs, ys,
+                    config["steps"], config["batch_size"], np.random.default_rng(n))
+        row["new head, frozen features"] = accuracy(head_only, xt, yt)
+        whole = copy.deepcopy(base)
+        replace_head(whole, len(NEW))
+        groups = param_groups(whole, {"classifier.4": config["head_lr"]}, config["finetune_lr"])
+        train_steps(whole, groups, xs, ys, config["steps"], config["batch_size"],
+                    np.random.default_rng(n))
+        row["fine-tune all (head lr, lower layers finetune_lr)"] = accuracy(whole, xt, yt)
+        manual_seed(config["seed"])
+        scratch = SimpleCNN(1, len(NEW), tuple(config["channels"]), config["hidden"])
+        train_steps(scratch, scratch.parameters(), xs, ys, config["steps"], config["batch_size"],
+                    np.random.default_rng(n))
+        row["from scratch"] = accuracy(scratch, xt, yt)
+        results[n] = row
+        print(f"{n} per class: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items()), flush=True)
+    methods = list(next(iter(results.values())))
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for m in methods:
+        ax.plot(shots, [100 * results[n][m] for n in shots], marker="o", label=m)
+    ax.set_xscale("log")
+    ax.set_xticks(shots, [str(n) for n in shots])
+    ax.set_xlabel("training examples per new class (digits 5-9)")
+    ax.set_ylabel("test accuracy on 5-9 (%)")
+    ax.set_title("Transfer from digits 0-4 vs training from scratch", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    save_figure(fig, os.path.join(run_dir.plots, "transfer.png"))
+    close(fig)
+    lines = [f"- data: {a['description']}",
+             f"- SimpleCNN channels {config['channels']}, hidden {config['hidden']}; pre-trained "
+             f"{config['pretrain_epochs']} epochs on digits 0-4: **{100 * known_acc:.2f}%** on 0-4 "
+             "test digits",
+             f"- each new-task model: {config['steps']} Adam steps of batch {config['batch_size']} "
+             f"(head lr {config['head_lr']}, lower layers {config['finetune_lr']} when fine-tuned)",
+             "", "| examples per class | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    lines += [f"| {n} | " + " | ".join(f"{100 * results[n][m]:.2f}%" for m in methods) + " |"
+              for n in shots]
+    lines += ["", "![transfer](plots/transfer.png)"]
+    print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
+    out = {"pretrain_accuracy": known_acc, "results": {str(k): v for k, v in results.items()}}
+    atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
+    return out
+
+
+# ------------------------------------------------------------------ few-shot, zero-shot
+# Hand-made visual attributes of the digits, the class embeddings of zero-shot learning when no
+# word vectors are installed: loops, vertical stroke, top bar, diagonal, bottom bar, curve at the
+# bottom, curve at the top, open on the left.
+ATTRIBUTES = np.array([
+    [1, 0, 0, 0, 0, 1, 1, 0],  # 0
+    [0, 1, 0, 0, 0, 0, 0, 0],  # 1
+    [0, 0, 0, 1, 1, 0, 1, 1],  # 2
+    [0, 0, 0, 0, 0, 1, 1, 1],  # 3
+    [0, 1, 0, 1, 0, 0, 0, 0],  # 4
+    [0, 1, 1, 0, 0, 1, 0, 1],  # 5
+    [1, 0, 0, 0, 0, 1, 1, 0],  # 6
+    [0, 0, 1, 1, 0, 0, 0, 0],  # 7
+    [2, 0, 0, 0, 0, 1, 1, 0],  # 8
+    [1, 1, 0, 0, 0, 0, 1, 0],  # 9
+], dtype=np.float64)
+DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def class_embeddings(source: str):
+    """(10, D) class embeddings and their description: GloVe word vectors of the digit names
+    (``source="glove"`` or ``"auto"`` when installed) or the hand-made attributes."""
+    if source in ("glove", "auto"):
+        try:
+            from ..text import load_glove_6b_50d
+
+            vectors = load_glove_6b_50d()
+            emb = np.stack([np.asarray(vectors[w], dtype=np.float64) for w in DIGIT_NAMES])
+            return emb, "GloVe 6B 50-d word vectors of the digit names"
+        except (ImportError, AttributeError, FileNotFoundError, KeyError, OSError) as exc:
+            if source == "glove":
+                raise RecipeError(f"zero-shot with GloVe needs the glove extra (pip install "
+                                  f"'graphgrad[glove]'): {exc}") from None
+    elif source != "attributes":
+        raise RecipeError(f"class_embeddings must be auto, glove or attributes, got {source!r}")
+    return ATTRIBUTES, "hand-made visual attributes (loops, strokes, bars, curves)"
+
+
+FEWSHOT = dict(COMMON, shots=[1, 5, 10], episodes=20, class_embeddings="auto", top_k=3)
+
+
+@register("few-shot-prototypes", "nearest-prototype classification of digits 5-9 from k = 1, 5, 10 "
+          "examples with a CNN trained on 0-4; ConSE zero-shot", FEWSHOT)
+def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
+    from ..viz import extract_features
+
+    run_dir.write_config(config)
+    a = vision_arrays(config)
+    rng = np.random.default_rng(config["seed"])
+    print(f"run folder: {run_dir.path}\ndata: {a['description']}", flush=True)
+    model, known_acc = pretrain(config, a, rng)
+    print(f"trained on digits 0-4: test accuracy {known_acc:.4f}", flush=True)
+    x_new, y_new = _subset(a["x_train"], a["y_train"], NEW)
+    xt, yt = _subset(a["x_test"], a["y_test"], NEW)
+    embed_train, _ = extract_features(model, x_new, layer="classifier.2")
+    embed_test, _ = extract_features(model, xt, layer="classifier.2")
+    results = {}
+    for k in config["shots"]:
+        accs = []
+        for e in range(config["episodes"]):
+            ep = np.random.default_rng(1000 * int(k) + e)
+            idx = np.concatenate([ep.choice(np.flatnonzero(y_new == c), size=int(k), replace=False)
+                                  for c in range(len(NEW))])
+            classes, protos = class_prototypes(embed_train[idx], y_new[idx])
+            accs.append(float((nearest_prototype(embed_test, classes, protos) == yt).mean()))
+        results[int(k)] = {"mean": float(np.mean(accs)), "std": float(np.std(accs))}
+        print(f"{k}-shot: {results[int(k)]['mean']:.4f} +- {results[int(k)]['std']:.4f}", flush=True)
+    # zero-shot: no example of 5-9 at all, only their class embeddings
+    emb, emb_source = class_embeddings(config["class_embeddings"])
+    conse = ConSE(emb[KNOWN], emb[NEW], top_k=min(config["top_k"], len(KNOWN)))
+    model.eval()
+    with autograd.no_grad():
+        probs = model(tensor(xt)).softmax(dim=1).numpy()
+    zero_shot = float((conse.predict(probs) == yt).mean())
+    print(f"zero-shot (ConSE, {emb_source}): {zero_shot:.4f} (chance 0.2)", flush=True)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ks = sorted(results)
+    ax.errorbar(ks, [100 * results[k]["mean"] for k in ks], [100 * results[k]["std"] for k in ks],
+                marker="o", capsize=3, label="nearest prototype")
+    ax.axhline(100 * zero_shot, color="tab:red", linestyle="--", label="zero-shot (ConSE)")
+    ax.axhline(100 / len(NEW), color="gray", linestyle=":", label="chance")
+    ax.set_xlabel("examples per new class (k)")
+    ax.set_ylabel("test accuracy on digits 5-9 (%)")
+    ax.set_title("Few-shot and zero-shot on digits the network never saw", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    save_figure(fig, os.path.join(run_dir.plots, "few_shot.png"))
+    close(fig)
+    lines = [f"- data: {a['description']}",
+             f"- embedding: the hidden layer (classifier.2, {config['hidden']} units) of a SimpleCNN "
+             f"trained on digits 0-4 ({100 * known_acc:.2f}% on their test digits)",
+             f"- few-shot: {config['episodes']} random draws of the k examples per k", "",
+             "| k (examples per class) | accuracy on 5-9 | std over draws |", "|---|---|---|"]
+    lines += [f"| {k} | **{100 * results[k]['mean']:.2f}%** | {100 * results[k]['std']:.2f} |"
+              for k in ks]
+    lines += ["", f"- zero-shot (ConSE, top {conse.top_k} known classes, class embeddings: "
+              f"{emb_source}): **{100 * zero_shot:.2f}%** (chance 20%)", "",
+              "![few-shot](plots/few_shot.png)"]
+    print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
+    out = {"known_accuracy": known_acc, "few_shot": {str(k): v for k, v in results.items()},
+           "zero_shot": zero_shot, "class_embeddings": emb_source}
+    atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
+    return out
