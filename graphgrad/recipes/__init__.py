@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from . import compare_depth, vision  # noqa: F401  (register the recipes)
 from . import adversarial, inspect, metric, selection, transfer  # noqa: F401  (seeing inside)
-from . import inspect  # noqa: F401  (register the seeing-inside recipes)
 from . import generative  # noqa: F401  (register the generative recipes)
 from . import sequence  # noqa: F401  (register the sequence-model recipes)
 from . import text_classification  # noqa: F401  (register the sentiment recipes)
