@@ -40,6 +40,22 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("-n", type=int, default=64, help="how many images (default 64)")
     gen.add_argument("--out", help="PNG path (default: RUN_DIR/plots/generated.png)")
     gen.add_argument("--seed", type=int, help="fix the noise (default: a fresh draw)")
+    sa = sub.add_parser("sample", help="generate text from a trained char-rnn run")
+    sa.add_argument("run_dir")
+    sa.add_argument("--prompt", default="The ", help="text to continue (default 'The ')")
+    sa.add_argument("--length", type=int, default=500, help="characters to generate (default 500)")
+    sa.add_argument("--temperature", type=float, default=0.8,
+                    help="softmax temperature; 0 is greedy (default 0.8)")
+    sa.add_argument("--top-k", type=int, dest="top_k", help="sample among the k likeliest only")
+    sa.add_argument("--seed", type=int, help="fix the draw (default: a fresh one)")
+    nb = sub.add_parser("neighbors", help="nearest words (and analogies) in a trained word2vec run")
+    nb.add_argument("run_dir")
+    nb.add_argument("words", nargs="*", metavar="WORD")
+    nb.add_argument("-k", type=int, default=10, help="how many neighbours (default 10)")
+    nb.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"),
+                    help="A is to B as C is to ? (answered by B - A + C)")
+    nb.add_argument("--model", choices=["skipgram", "cbow"],
+                    help="which of the run's models (default: its first)")
     return p
 
 
@@ -123,8 +139,28 @@ def _cmd_generate(args) -> int:
     return 0
 
 
+def _cmd_sample(args) -> int:
+    from .recipes.sequence import sample_run
+
+    print(sample_run(args.run_dir, args.prompt, args.length, args.temperature, args.top_k,
+                     args.seed))
+    return 0
+
+
+def _cmd_neighbors(args) -> int:
+    from .recipes.registry import RecipeError
+    from .recipes.word2vec_recipe import query_run
+
+    if not args.words and not args.analogy:
+        raise RecipeError("neighbors: give at least one WORD or --analogy A B C")
+    for line in query_run(args.run_dir, args.words, args.analogy, args.k, args.model):
+        print(line)
+    return 0
+
+
 _COMMANDS = {"list": _cmd_list, "run": _cmd_run, "eval": _cmd_eval, "predict": _cmd_predict,
-             "summary": _cmd_summary, "generate": _cmd_generate}
+             "summary": _cmd_summary, "generate": _cmd_generate, "sample": _cmd_sample,
+             "neighbors": _cmd_neighbors}
 
 
 if __name__ == "__main__":  # pragma: no cover

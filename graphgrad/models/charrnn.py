@@ -21,6 +21,27 @@ def recurrent_layer(cell: str, input_size: int, hidden_size: int, num_layers: in
                         dropout=dropout if num_layers > 1 else 0.0, **kwargs)
 
 
+def chrono_init_(lstm, t_max: float, generator=None):
+    """Chrono initialisation (Tallec & Ollivier 2018) of an ``nn.LSTM``'s biases: forget-gate bias
+    ``log(u)``, ``u ~ U(1, t_max - 1)``, input-gate bias its negative, other biases zero, so that
+    at the start the cells keep their content for up to ``t_max`` steps instead of halving it
+    every step. Returns ``lstm``."""
+    if t_max <= 2:
+        raise ValueError(f"chrono_init_: t_max must be > 2, got {t_max}")
+    h = lstm.hidden_size
+    rng = backend.rng(generator)
+    for name, param in lstm.named_parameters():
+        if name.startswith("bias_"):
+            values = np.zeros(tuple(param.shape), dtype=param.detach().numpy().dtype)
+            if name.startswith("bias_ih"):
+                forget = np.log(rng.uniform(1.0, t_max - 1.0, h))
+                values[h:2 * h] = forget
+                values[:h] = -forget
+            with no_grad():
+                param.copy_(Tensor._make(values))
+    return lstm
+
+
 def detach_hidden(hidden):
     """Cut a recurrent state (a tensor or an LSTM's ``(h, c)``) from its graph: truncated BPTT."""
     if hidden is None:

@@ -94,8 +94,9 @@ def nearest_neighbors(vectors: np.ndarray, query, k: int = 10, exclude=()) -> li
     return out
 
 
-def analogy(vectors: np.ndarray, a: int, b: int, c: int, k: int = 1) -> list:
+def analogy(vectors: np.ndarray, a: int, b: int, c: int, k: int = 1, exclude=()) -> list:
     """``a : b :: c : ?`` -- the rows nearest to ``unit(b) - unit(a) + unit(c)`` other than a, b,
-    c (3CosAdd), as ``(index, similarity)`` pairs."""
+    c and ``exclude`` (3CosAdd), as ``(index, similarity)`` pairs."""
     unit = _unit(np.asarray(vectors, dtype=np.float64))
-    return nearest_neighbors(unit, unit[b] - unit[a] + unit[c], k=k, exclude=(a, b, c))
+    return nearest_neighbors(unit, unit[b] - unit[a] + unit[c], k=k,
+                             exclude=(a, b, c) + tuple(exclude))

@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend, load, manual_seed, nn, optim
 from ..autograd import no_grad
 from ..autograd.tensor import Tensor
-from ..models.charrnn import CharRNN, recurrent_layer
+from ..models.charrnn import CharRNN, chrono_init_, recurrent_layer
 from ..train import RunDir, atomic_write_text
 from ..train.language_model import LanguageModelTrainer, evaluate_bpc
 from ..viz import plot_curves
@@ -203,7 +203,7 @@ def held_out_bpc(run_dir_path: str, path: str) -> float:
 
 
 # ---------------------------------------------------------------------- memory
-MEMORY = {"delays": [5, 10, 20, 40, 80], "cells": ["rnn", "lstm"], "symbols": 8, "distractors": 4,
+MEMORY = {"delays": [10, 25, 50, 100, 200], "cells": ["rnn", "lstm"], "chrono_init": True, "symbols": 8, "distractors": 4,
           "hidden_size": 64, "embedding_dim": 16, "steps": 600, "batch_size": 64, "lr": 0.01,
           "clip_grad_norm": 1.0, "test_size": 1000, "seed": 0, "epochs": 1}
 
@@ -219,12 +219,16 @@ def recall_batch(n: int, delay: int, symbols: int, distractors: int, rng):
 
 
 class RecallNet(nn.Module):
-    """Embedding, a one-layer vanilla RNN / LSTM / GRU, Linear on the last output."""
+    """Embedding, a one-layer vanilla RNN / LSTM / GRU, Linear on the last output. With
+    ``chrono`` (a sequence length) an LSTM gets the chrono initialisation of its gate biases."""
 
-    def __init__(self, cell: str, vocab: int, embedding_dim: int, hidden_size: int, classes: int):
+    def __init__(self, cell: str, vocab: int, embedding_dim: int, hidden_size: int, classes: int,
+                 chrono: int | None = None):
         super().__init__()
         self.embedding = nn.Embedding(vocab, embedding_dim)
         self.rnn = recurrent_layer(cell, embedding_dim, hidden_size)
+        if chrono and cell == "lstm":
+            chrono_init_(self.rnn, chrono)
         self.fc = nn.Linear(hidden_size, classes)
 
     def forward(self, x):
@@ -236,7 +240,8 @@ def _train_recall(config: dict, cell: str, delay: int) -> dict:
     manual_seed(config["seed"])
     rng = np.random.default_rng(config["seed"] * 1000 + delay)
     s, d = config["symbols"], config["distractors"]
-    model = RecallNet(cell, s + d + 1, config["embedding_dim"], config["hidden_size"], s)
+    model = RecallNet(cell, s + d + 1, config["embedding_dim"], config["hidden_size"], s,
+                      chrono=delay + 2 if config["chrono_init"] else None)
     opt = optim.Adam(model.parameters(), lr=config["lr"])
     loss_fn = nn.CrossEntropyLoss()
     start, recent, steps = time.perf_counter(), [], 0
@@ -248,7 +253,7 @@ def _train_recall(config: dict, cell: str, delay: int) -> dict:
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad_norm"])
         opt.step()
-        recent = (recent + [float((logits.numpy().argmax(1) == y).mean())])[-20:]
+        recent = (recent + [float((logits.detach().numpy().argmax(1) == y).mean())])[-20:]
         if len(recent) == 20 and min(recent) == 1.0:
             break                                       # solved: save the rest of the budget
     x, y = recall_batch(config["test_size"], delay, s, d, np.random.default_rng(12345 + delay))
@@ -278,9 +283,8 @@ def run_memory(config: dict, run_dir, resume: bool = False, progress: bool = Tru
             r = _train_recall(config, cell, int(delay))
             results.append(r)
             atomic_write_text(path, json.dumps(results, indent=2) + "\n")
-            if progress:
-                print(f"{cell:>4} delay {delay:>4}: test accuracy {r['accuracy']:.3f} after "
-                      f"{r['steps']} steps ({r['seconds']:.0f}s)", flush=True)
+            print(f"{cell:>4} delay {delay:>4}: test accuracy {r['accuracy']:.3f} after "
+                  f"{r['steps']} steps ({r['seconds']:.0f}s)", flush=True)
     chance = 1.0 / config["symbols"]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
