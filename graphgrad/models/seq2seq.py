@@ -67,7 +67,7 @@ class Seq2Seq(nn.Module):
             self.out = nn.Linear(hidden_size, tgt_vocab_size)
         else:
             self.out = nn.Linear(hidden_size, tgt_vocab_size)
-        self.last_attention = None   # (B, T, S) weights of the last decode, for plots
+        self.last_attention = None   # (B, T, S) array: weights of the last decode, for plots
 
     # ------------------------------------------------------------------ encoder
     def encode(self, src, src_lengths):
@@ -123,7 +123,7 @@ class Seq2Seq(nn.Module):
         tgt = tgt_in if isinstance(tgt_in, Tensor) else Tensor._make(np.asarray(tgt_in))
         if teacher_forcing >= 1.0:
             logits, _, weights = self.decode(tgt, memory[1], memory)
-            self.last_attention = weights
+            self.last_attention = None if weights is None else weights.detach().numpy()
             return logits
         rng = backend.rng()
         state, token, logits = memory[1], tgt[:, :1], []
