@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import time
 
 import numpy as np
@@ -61,7 +62,7 @@ def char_vocab(text: str):
 def split_text(ids: np.ndarray, val_fraction: float):
     """The last ``val_fraction`` of the stream is held out (a fixed, contiguous split)."""
     n_val = int(len(ids) * val_fraction)
-    if n_val and n_val < 202:
+    if val_fraction and n_val < 3:
         raise RecipeError(f"the text is too short to hold out {val_fraction:.0%} "
                           f"({len(ids)} characters)")
     return (ids[:-n_val], ids[-n_val:]) if n_val else (ids, None)
@@ -103,9 +104,12 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config["epochs"]),
                                                      eta_min=config["lr"] / 10)
     sampler = backend.Generator().manual_seed(config["seed"])
+    prompt = config["prompt"]
+    if not prompt or any(ch not in vocab for ch in prompt):
+        prompt = text[:4]        # the configured prompt uses characters this text never has
 
     def sample_fn(trainer):
-        body = generate(model, vocab, config["prompt"], config["sample_length"] // 2,
+        body = generate(model, vocab, prompt, config["sample_length"] // 2,
                         config["temperature"], config["top_k"], sampler)
         return f"--- sample after step {trainer.global_step} ---\n{body}\n---"
 
@@ -123,7 +127,7 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
     trainer.fit(train_ids, val_ids, epochs=config["epochs"], resume=resume)
     history = trainer.history
     final = history[-1] if history else {}
-    samples = {t: generate(model, vocab, config["prompt"], config["sample_length"], t,
+    samples = {t: generate(model, vocab, prompt, config["sample_length"], t,
                            config["top_k"], backend.Generator().manual_seed(config["seed"]))
                for t in (0.5, 0.8, 1.0)}
     plt = pyplot()
@@ -151,8 +155,8 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
     lines += ["", "![bits per character](plots/bpc.png)", "", "## Samples", ""]
     for t, s in samples.items():
         lines += [f"Temperature {t}:", "", "```", s, "```", ""]
-    lines += [f"Generate more with `graphgrad sample {run_dir.path} --prompt 'The ' --length 500 "
-              "--temperature 0.8`.", ""]
+    lines += [f"Generate more with `graphgrad sample {run_dir.path} --prompt "
+              f"{shlex.quote(prompt)} --length 500 --temperature 0.8`.", ""]
     atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
     if progress:
         print(f"sample (temperature 0.8):\n{samples[0.8]}", flush=True)

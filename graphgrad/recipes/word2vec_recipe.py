@@ -23,7 +23,7 @@ from .sequence import read_text
 DEFAULTS = {
     "data": None, "corpus": "python-docs", "models": ["skipgram", "cbow"], "embedding_dim": 64,
     "window": 4, "negatives": 5, "min_freq": 5, "max_vocab": 8000, "subsample": 1e-3,
-    "epochs": 3, "batch_size": 512, "lr": 5e-3, "seed": 0,
+    "epochs": 6, "batch_size": 128, "lr": 5e-3, "seed": 0,
     "query": ["list", "string", "integer", "function", "class", "exception", "file", "true"],
     "analogies": ["list lists tuple tuples", "class classes function functions",
                   "method methods object objects", "true false yes no",
@@ -40,7 +40,7 @@ def corpus_ids(text: str, min_freq: int, max_vocab: int | None):
     words = [w for w in word_tokenize(text) if w[0].isalpha()]
     vocab = Vocab.build([words], min_freq=min_freq, max_size=max_vocab, specials=("<pad>",),
                         default_token=None)
-    if len(vocab) < 10:
+    if len(vocab) < 6:
         raise RecipeError(f"only {len(vocab) - 1} words occur at least {min_freq} times; use more "
                           "text or a lower min_freq")
     stoi = vocab.get_stoi()
