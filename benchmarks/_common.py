@@ -49,3 +49,32 @@ def interleaved(steps: dict, items_per_step: int, rounds: int = 5, **kw) -> dict
         for name, step in steps.items():
             results[name].append(throughput(step, items_per_step, repeats=1, **kw))
     return {name: statistics.median(v) for name, v in results.items()}
+
+
+def cpu_time_per_step(steps: dict, warmup: int = 5, n: int = 50) -> dict:
+    """Median CPU seconds per call of each step with BLAS and PyTorch limited to one thread.
+
+    On a machine that other processes keep busy, wall-clock ratios swing widely; the CPU time of one
+    thread measures the work each framework does, free of waiting for a busy second core."""
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    out = {}
+    with threadpool_limits(1):
+        for name, step in steps.items():
+            for _ in range(warmup):
+                step()
+            times = []
+            for _ in range(n):
+                start = time.process_time()
+                step()
+                times.append(time.process_time() - start)
+            out[name] = statistics.median(times)
+    return out

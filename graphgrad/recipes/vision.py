@@ -10,7 +10,7 @@ from .zoo import build_model
 BASE = {
     "dataset": "mnist", "data": None, "model": "simple_cnn", "model_args": {},
     "epochs": 10, "batch_size": 64, "lr": 0.05, "optimizer": "sgd", "momentum": 0.9,
-    "nesterov": True, "weight_decay": 5e-4, "scheduler": "onecycle", "augment": False,
+    "nesterov": True, "weight_decay": 5e-4, "scheduler": "onecycle", "augment": False, "erasing": 0.0,
     "mixup": 0.0, "cutmix": 0.0, "label_smoothing": 0.0, "clip_grad_norm": None,
     "early_stopping": None, "val_fraction": 0.1, "pad_to": None, "seed": 0,
 }
@@ -59,13 +59,14 @@ register("mnist-mlp", "MLP 784-512-256-10 with ReLU and dropout on MNIST",
                lr=0.05))(run_classification)
 
 register("mnist-cnn", "the lectures' CNN (conv-relu-pool x2, fc) on MNIST: the main job",
-         _with(model="simple_cnn", epochs=8, lr=0.05, augment=False))(run_classification)
+         _with(model="simple_cnn", epochs=15, lr=0.05, augment=True))(run_classification)
 
 register("mnist-lenet", "LeNet-5 (LeCun 1998) on MNIST",
          _with(model="lenet5", epochs=12, lr=0.05))(run_classification)
 
 register("mnist-augment", "the CNN with augmentation (affine, erasing) and mixup on MNIST",
-         _with(model="simple_cnn", epochs=15, lr=0.05, augment=True, mixup=0.2))(run_classification)
+         _with(model="simple_cnn", epochs=15, lr=0.05, augment=True, erasing=0.25,
+               mixup=0.2))(run_classification)
 
 register("fashion-mnist-cnn", "the CNN on Fashion-MNIST (--data, or Debian's dataset-fashion-mnist)",
          _with(dataset="fashion-mnist", model="simple_cnn", epochs=10, lr=0.05,

@@ -38,7 +38,8 @@ class _Transformed(Dataset):
         return self.transform(image), target
 
 
-def _transforms(mean, std, augment: bool, pad_to: int | None = None, cifar: bool = False):
+def _transforms(mean, std, augment: bool, pad_to: int | None = None, cifar: bool = False,
+                erasing: float = 0.0):
     from ..vision import transforms as T
 
     eval_steps = [T.ToTensor(), T.Normalize(mean, std)]
@@ -50,7 +51,9 @@ def _transforms(mean, std, augment: bool, pad_to: int | None = None, cifar: bool
             train_steps = [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()] + eval_steps
         else:
             train_steps = [T.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))] \
-                + eval_steps + [T.RandomErasing(p=0.25, scale=(0.02, 0.1))]
+                + eval_steps
+    if erasing:
+        train_steps = train_steps + [T.RandomErasing(p=erasing, scale=(0.02, 0.1))]
     return T.Compose(train_steps), T.Compose(eval_steps)
 
 
@@ -103,7 +106,8 @@ def load_vision_data(config: dict) -> VisionData:
         raise RecipeError(f"unknown dataset {name!r}; expected mnist, fashion-mnist or cifar10")
     if path is not None and not os.path.exists(path):
         raise RecipeError(f"--data {path}: no such file or folder")
-    train_tf, eval_tf = _transforms(mean, std, augment, pad_to, cifar=name == "cifar10")
+    train_tf, eval_tf = _transforms(mean, std, augment, pad_to, cifar=name == "cifar10",
+                                    erasing=float(config.get("erasing", 0.0)))
     train_part, val_part = _split(train_raw, float(config.get("val_fraction", 0.1)), config["seed"])
     train = _Transformed(train_part, train_tf)
     val = _Transformed(val_part, eval_tf) if val_part is not None else None
