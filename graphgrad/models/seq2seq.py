@@ -12,7 +12,6 @@ import numpy as np
 from .. import backend, nn
 from ..autograd import no_grad
 from ..autograd.tensor import Tensor
-from ..nn import functional as F
 from ..nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..ops.joining import cat
 

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from .. import load, manual_seed, nn, optim
+from .. import manual_seed, nn, optim
 from ..autograd.tensor import Tensor
 from ..models.seq2seq import Seq2Seq
 from ..train import Callback, RunDir, Trainer, atomic_write_text
@@ -153,7 +153,8 @@ def _train_variant(name, config, sub, data, resume, progress) -> dict:
     start = time.perf_counter()
     loader = DataLoader(train, batch_size=config["batch_size"], shuffle=True,
                         collate_fn=collate_pairs)
-    trainer.fit(loader, None, epochs=config["epochs"], resume=resume and os.path.exists(sub.checkpoint))
+    trainer.fit(loader, None, epochs=config["epochs"],
+                resume=resume and os.path.exists(sub.checkpoint))
     seconds = time.perf_counter() - start
     greedy, decoded = exact_match(model, test, tgt_vocab)
     beam, _ = exact_match(model, test, tgt_vocab, beam=config["beam_size"])
@@ -237,7 +238,8 @@ def _report(config, run_dir, results, train_pairs) -> None:
              f"| variant | exact match (greedy) | exact match (beam {config['beam_size']}) | "
              "parameters | seconds |", "|---|---|---|---|---|"]
     for name, r in results.items():
-        lines.append(f"| {name} | **{100 * r['greedy_exact']:.2f}%** | {100 * r['beam_exact']:.2f}% "
+        lines.append(f"| {name} | **{100 * r['greedy_exact']:.2f}%** | "
+                     f"{100 * r['beam_exact']:.2f}% "
                      f"| {r['parameters']:,} | {r['train_time_s']:.0f} |")
     lines += ["", "![validation exact match](plots/val_exact_match.png)", ""]
     for name, r in results.items():

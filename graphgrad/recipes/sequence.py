@@ -114,7 +114,8 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
         return f"--- sample after step {trainer.global_step} ---\n{body}\n---"
 
     trainer = LanguageModelTrainer(model, optimizer, batch_size=config["batch_size"],
-                                   seq_len=config["seq_len"], clip_grad_norm=config["clip_grad_norm"],
+                                   seq_len=config["seq_len"],
+                                   clip_grad_norm=config["clip_grad_norm"],
                                    scheduler=scheduler, run_dir=run_dir, progress=progress,
                                    sample_fn=sample_fn, sample_every=config["sample_every"],
                                    time_limit=None if config["time_limit"] is None
@@ -207,7 +208,8 @@ def held_out_bpc(run_dir_path: str, path: str) -> float:
 
 
 # ---------------------------------------------------------------------- memory
-MEMORY = {"delays": [10, 25, 50, 100, 200], "cells": ["rnn", "lstm"], "chrono_init": True, "symbols": 8, "distractors": 4,
+MEMORY = {"delays": [10, 25, 50, 100, 200], "cells": ["rnn", "lstm"], "chrono_init": True,
+          "symbols": 8, "distractors": 4,
           "hidden_size": 64, "embedding_dim": 16, "steps": 600, "batch_size": 64, "lr": 0.01,
           "clip_grad_norm": 1.0, "test_size": 1000, "seed": 0, "epochs": 1}
 

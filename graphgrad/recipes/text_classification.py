@@ -42,7 +42,8 @@ def load_sentences(path: str | None, seed: int = 2005):
     from ..text import read_polarity, read_sst2
 
     if not path:
-        raise RecipeError(f"this recipe needs sentence-polarity data: --data PATH to {DATA_FORMATS}")
+        raise RecipeError("this recipe needs sentence-polarity data: --data PATH to "
+                          f"{DATA_FORMATS}")
     if os.path.isdir(path):
         names = os.listdir(path)
         if "train.tsv" in names and "dev.tsv" in names:
@@ -139,7 +140,8 @@ def _build(config: dict, vocab_size: int, embeddings):
     if config["kind"] == "cnn":
         return TextCNN(vocab_size, config["embedding_dim"], config["widths"],
                        config["num_filters"], config["dropout"], 2, embeddings,
-                       config["freeze_embeddings"], config["multichannel"] and embeddings is not None)
+                       config["freeze_embeddings"],
+                       config["multichannel"] and embeddings is not None)
     return SentimentRNN(vocab_size, config["embedding_dim"], config["hidden_size"],
                         config["num_layers"], config["cell"], config["bidirectional"],
                         config["dropout"], 2, embeddings, config["freeze_embeddings"])
@@ -172,7 +174,8 @@ def _train_variant(config, sub: RunDir, data, vectors, resume, progress) -> dict
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = optim.Adam(params, lr=config["lr"], weight_decay=config["weight_decay"])
     best = KeepBest(sub.file("best.npz"))
-    trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, clip_grad_norm=config["clip_grad_norm"],
+    trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer,
+                      clip_grad_norm=config["clip_grad_norm"],
                       callbacks=[best], run_dir=sub, progress=progress, topk=(1,))
     start = time.perf_counter()
     trainer.fit(train_loader, val_loader, epochs=config["epochs"], resume=resume and

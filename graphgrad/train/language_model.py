@@ -140,10 +140,12 @@ class LanguageModelTrainer:
                 self.elapsed = base_elapsed + time.perf_counter() - start
                 if bar is not None:
                     bar.set_postfix(bpc=f"{total / count / LN2:.3f}",
-                                    rate=f"{seen / max(self.elapsed - base_elapsed, 1e-9):.0f} tok/s",
+                                    rate=f"{seen / max(self.elapsed - base_elapsed, 1e-9):.0f} "
+                                         "tok/s",
                                     refresh=False)
                     bar.update(1)
-                if self.sample_fn and self.sample_every and self.global_step % self.sample_every == 0:
+                every = self.sample_every
+                if self.sample_fn and every and self.global_step % every == 0:
                     self._sample(bar)
                 if self._out_of_time():
                     partial = True
@@ -178,7 +180,8 @@ class LanguageModelTrainer:
             self.run_dir.write_metrics(self.history)
             self.save_checkpoint(self.run_dir.checkpoint)
         if self.progress:
-            parts = " ".join(f"{k}={row[k]:.4f}" for k in ("train_bpc", "val_bpc", "lr") if k in row)
+            parts = " ".join(f"{k}={row[k]:.4f}" for k in ("train_bpc", "val_bpc", "lr")
+                             if k in row)
             print(f"epoch {epoch}: {parts} ({seconds:.1f}s)", flush=True)
         if self.sample_fn:
             self._sample(None)
@@ -199,7 +202,8 @@ class LanguageModelTrainer:
             state["scheduler"] = self.scheduler.state_dict()
         if mid is not None:
             hidden = mid["hidden"]
-            hidden = [] if hidden is None else list(hidden) if isinstance(hidden, tuple) else [hidden]
+            hidden = ([] if hidden is None else list(hidden) if isinstance(hidden, tuple)
+                      else [hidden])
             state["mid"] = json.dumps({"step": mid["step"], "total": mid["total"],
                                        "count": mid["count"], "rng": mid["rng"],
                                        "hidden_kind": "tuple" if isinstance(mid["hidden"], tuple)
@@ -223,5 +227,6 @@ class LanguageModelTrainer:
             parts = [state["mid_hidden"][str(i)] for i in range(len(state["mid_hidden"]))]
             parts = [p if isinstance(p, Tensor) else Tensor._make(np.asarray(p)) for p in parts]
             kind = mid.pop("hidden_kind")
-            mid["hidden"] = None if kind == "none" else tuple(parts) if kind == "tuple" else parts[0]
+            mid["hidden"] = (None if kind == "none" else tuple(parts) if kind == "tuple"
+                             else parts[0])
             self._mid = mid

@@ -15,7 +15,8 @@ EXE = shutil.which("graphgrad")
 def graphgrad(*args, timeout=600):
     cmd = [EXE] if EXE else [sys.executable, "-m", "graphgrad"]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
 def ok(result):
@@ -61,7 +62,8 @@ def test_char_rnn_sample_and_resume(tmp_path, text_file):
     assert sample.startswith("the ") and len(sample.rstrip("\n")) == 44
     assert ok(graphgrad("sample", folder, "--prompt", "the ", "--length", "40", "--seed",
                         "1")) == sample
-    greedy = ok(graphgrad("sample", folder, "--prompt", "th", "--length", "10", "--temperature", "0"))
+    greedy = ok(graphgrad("sample", folder, "--prompt", "th", "--length", "10",
+                          "--temperature", "0"))
     assert greedy.startswith("th")
     bad = graphgrad("sample", folder, "--prompt", "Zq")
     assert bad.returncode == 2 and "never saw" in bad.stderr
