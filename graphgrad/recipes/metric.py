@@ -18,8 +18,8 @@ from ..viz import plot_embedding
 from .inspect import DATA, close, vision_arrays, write_report
 from .registry import RecipeError, register
 
-METRIC = dict(DATA, losses=["contrastive", "triplet"], dim=2, steps=600, batch_size=64, lr=1e-3,
-              margin=1.0, channels=[16, 32], hidden=128, train_limit=None, test_limit=None)
+METRIC = dict(DATA, losses=["contrastive", "triplet"], dim=2, steps=400, batch_size=32, lr=2e-3,
+              margin=1.0, channels=[8, 16], hidden=64, train_limit=None, test_limit=None)
 
 
 def embed(net, x, batch: int = 500) -> np.ndarray:

@@ -175,26 +175,44 @@ ATTRIBUTES = np.array([
 DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
-def class_embeddings(source: str):
-    """(10, D) class embeddings and their description: GloVe word vectors of the digit names
-    (``source="glove"`` or ``"auto"`` when installed) or the hand-made attributes."""
-    if source in ("glove", "auto"):
+def class_embeddings(source: str) -> list:
+    """``[(name, (10, D) class embeddings, description)]``: GloVe word vectors of the digit names
+    (``"glove"``; with ``"auto"`` when the glove extra is installed) and/or the hand-made attributes
+    (``"attributes"``; always with ``"auto"``)."""
+    if source not in ("auto", "glove", "attributes"):
+        raise RecipeError(f"class_embeddings must be auto, glove or attributes, got {source!r}")
+    out = []
+    if source in ("auto", "attributes"):
+        out.append(("attributes", ATTRIBUTES,
+                    "hand-made visual attributes (loops, strokes, bars, curves)"))
+    if source in ("auto", "glove"):
         try:
             from ..text import load_glove_6b_50d
 
-            vectors = load_glove_6b_50d()
-            emb = np.stack([np.asarray(vectors[w], dtype=np.float64) for w in DIGIT_NAMES])
-            return emb, "GloVe 6B 50-d word vectors of the digit names"
-        except (ImportError, AttributeError, FileNotFoundError, KeyError, OSError) as exc:
+            vocab, matrix = load_glove_6b_50d(max_vectors=50000)  # the digit names are frequent
+            emb = matrix[vocab.lookup_indices(DIGIT_NAMES)].astype(np.float64)
+            out.append(("glove", emb, "GloVe 6B 50-d word vectors of the digit names"))
+        except (ImportError, FileNotFoundError, KeyError, OSError) as exc:
             if source == "glove":
                 raise RecipeError(f"zero-shot with GloVe needs the glove extra (pip install "
                                   f"'graphgrad[glove]'): {exc}") from None
-    elif source != "attributes":
-        raise RecipeError(f"class_embeddings must be auto, glove or attributes, got {source!r}")
-    return ATTRIBUTES, "hand-made visual attributes (loops, strokes, bars, curves)"
+    return out
 
 
-FEWSHOT = dict(COMMON, shots=[1, 5, 10], episodes=20, class_embeddings="auto", top_k=3)
+FEWSHOT = dict(COMMON, shots=[1, 5, 10], episodes=20, embed_layer="classifier.0",
+               class_embeddings="auto", top_k=3)
+
+
+def _episodes(train_emb, y, test_emb, yt, k: int, episodes: int) -> dict:
+    """Nearest-prototype accuracy over ``episodes`` random draws of ``k`` examples per class."""
+    accs = []
+    for e in range(episodes):
+        ep = np.random.default_rng(1000 * int(k) + e)  # the same draws for every embedding
+        idx = np.concatenate([ep.choice(np.flatnonzero(y == c), size=int(k), replace=False)
+                              for c in np.unique(y)])
+        classes, protos = class_prototypes(train_emb[idx], y[idx])
+        accs.append(float((nearest_prototype(test_emb, classes, protos) == yt).mean()))
+    return {"mean": float(np.mean(accs)), "std": float(np.std(accs))}
 
 
 @register("few-shot-prototypes", "nearest-prototype classification of digits 5-9 from k = 1, 5, 10 "
@@ -210,33 +228,36 @@ def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = Tr
     print(f"trained on digits 0-4: test accuracy {known_acc:.4f}", flush=True)
     x_new, y_new = _subset(a["x_train"], a["y_train"], NEW)
     xt, yt = _subset(a["x_test"], a["y_test"], NEW)
-    embed_train, _ = extract_features(model, x_new, layer="classifier.2")
-    embed_test, _ = extract_features(model, xt, layer="classifier.2")
-    results = {}
+    layer = config["embed_layer"]
+    embed_train, _ = extract_features(model, x_new, layer=layer)
+    embed_test, _ = extract_features(model, xt, layer=layer)
+    pixels_train, pixels_test = x_new.reshape(len(x_new), -1), xt.reshape(len(xt), -1)
+    results, baseline = {}, {}
     for k in config["shots"]:
-        accs = []
-        for e in range(config["episodes"]):
-            ep = np.random.default_rng(1000 * int(k) + e)
-            idx = np.concatenate([ep.choice(np.flatnonzero(y_new == c), size=int(k), replace=False)
-                                  for c in range(len(NEW))])
-            classes, protos = class_prototypes(embed_train[idx], y_new[idx])
-            accs.append(float((nearest_prototype(embed_test, classes, protos) == yt).mean()))
-        results[int(k)] = {"mean": float(np.mean(accs)), "std": float(np.std(accs))}
-        print(f"{k}-shot: {results[int(k)]['mean']:.4f} +- {results[int(k)]['std']:.4f}", flush=True)
+        results[int(k)] = _episodes(embed_train, y_new, embed_test, yt, k, config["episodes"])
+        baseline[int(k)] = _episodes(pixels_train, y_new, pixels_test, yt, k, config["episodes"])
+        print(f"{k}-shot: {results[int(k)]['mean']:.4f} +- {results[int(k)]['std']:.4f} "
+              f"(raw pixels {baseline[int(k)]['mean']:.4f})", flush=True)
     # zero-shot: no example of 5-9 at all, only their class embeddings
-    emb, emb_source = class_embeddings(config["class_embeddings"])
-    conse = ConSE(emb[KNOWN], emb[NEW], top_k=min(config["top_k"], len(KNOWN)))
     model.eval()
     with autograd.no_grad():
         probs = model(tensor(xt)).softmax(dim=1).numpy()
-    zero_shot = float((conse.predict(probs) == yt).mean())
-    print(f"zero-shot (ConSE, {emb_source}): {zero_shot:.4f} (chance 0.2)", flush=True)
+    zero_shot = {}
+    for name, emb, description in class_embeddings(config["class_embeddings"]):
+        conse = ConSE(emb[KNOWN], emb[NEW], top_k=min(config["top_k"], len(KNOWN)))
+        zero_shot[name] = {"accuracy": float((conse.predict(probs) == yt).mean()),
+                           "description": description}
+        print(f"zero-shot (ConSE, {description}): {zero_shot[name]['accuracy']:.4f} (chance 0.2)",
+              flush=True)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ks = sorted(results)
     ax.errorbar(ks, [100 * results[k]["mean"] for k in ks], [100 * results[k]["std"] for k in ks],
                 marker="o", capsize=3, label="nearest prototype")
-    ax.axhline(100 * zero_shot, color="tab:red", linestyle="--", label="zero-shot (ConSE)")
+    ax.errorbar(ks, [100 * baseline[k]["mean"] for k in ks], [100 * baseline[k]["std"] for k in ks],
+                marker="s", capsize=3, linestyle="--", label="nearest prototype, raw pixels")
+    for (name, z), color in zip(zero_shot.items(), ("tab:red", "tab:purple")):
+        ax.axhline(100 * z["accuracy"], color=color, linestyle="-.", label=f"zero-shot (ConSE, {name})")
     ax.axhline(100 / len(NEW), color="gray", linestyle=":", label="chance")
     ax.set_xlabel("examples per new class (k)")
     ax.set_ylabel("test accuracy on digits 5-9 (%)")
@@ -246,17 +267,20 @@ def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = Tr
     save_figure(fig, os.path.join(run_dir.plots, "few_shot.png"))
     close(fig)
     lines = [f"- data: {a['description']}",
-             f"- embedding: the hidden layer (classifier.2, {config['hidden']} units) of a SimpleCNN "
-             f"trained on digits 0-4 ({100 * known_acc:.2f}% on their test digits)",
+             f"- embedding: the output of `{layer}` of a SimpleCNN trained on digits 0-4 only "
+             f"({100 * known_acc:.2f}% on their test digits); prototypes from training digits 5-9, "
+             "queries: all test digits 5-9",
              f"- few-shot: {config['episodes']} random draws of the k examples per k", "",
-             "| k (examples per class) | accuracy on 5-9 | std over draws |", "|---|---|---|"]
-    lines += [f"| {k} | **{100 * results[k]['mean']:.2f}%** | {100 * results[k]['std']:.2f} |"
-              for k in ks]
-    lines += ["", f"- zero-shot (ConSE, top {conse.top_k} known classes, class embeddings: "
-              f"{emb_source}): **{100 * zero_shot:.2f}%** (chance 20%)", "",
-              "![few-shot](plots/few_shot.png)"]
+             "| k (examples per class) | CNN embedding | std over draws | raw pixels (baseline) |",
+             "|---|---|---|---|"]
+    lines += [f"| {k} | **{100 * results[k]['mean']:.2f}%** | {100 * results[k]['std']:.2f} | "
+              f"{100 * baseline[k]['mean']:.2f}% |" for k in ks]
+    lines += ["", f"Zero-shot (ConSE, top {min(config['top_k'], len(KNOWN))} known classes; "
+              "chance 20%):", ""]
+    lines += [f"- {z['description']}: **{100 * z['accuracy']:.2f}%**" for z in zero_shot.values()]
+    lines += ["", "![few-shot](plots/few_shot.png)"]
     print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
     out = {"known_accuracy": known_acc, "few_shot": {str(k): v for k, v in results.items()},
-           "zero_shot": zero_shot, "class_embeddings": emb_source}
+           "raw_pixels": {str(k): v for k, v in baseline.items()}, "zero_shot": zero_shot}
     atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
     return out

@@ -96,8 +96,11 @@ def test_few_shot_prototypes(tmp_path):
                             "hidden=16", "class_embeddings=attributes")
     results = json.loads((folder / "results.json").read_text())
     assert set(results["few_shot"]) == {"1", "5"}
-    assert 0.0 <= results["zero_shot"] <= 1.0
-    assert "zero-shot (ConSE" in report and png(folder / "plots" / "few_shot.png")
+    assert set(results["few_shot"]) == set(results["raw_pixels"])
+    assert list(results["zero_shot"]) == ["attributes"]
+    assert 0.0 <= results["zero_shot"]["attributes"]["accuracy"] <= 1.0
+    assert "Zero-shot (ConSE" in report and "raw pixels" in report
+    assert png(folder / "plots" / "few_shot.png")
 
 
 def test_metric_mnist(tmp_path):
