@@ -196,7 +196,7 @@ class GradientDiagnostics(Callback):
         """Write all records to ``diagnostics.jsonl`` in the run folder (atomically)."""
         if self.run_dir is None:
             return
-        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self.records)
+        text = "".join(json.dumps(r) + "\n" for r in self.records)  # layer order kept
         atomic_write_text(self.run_dir.file(self.FILE), text)
 
     def summary(self) -> dict:
