@@ -21,9 +21,12 @@ from .vision import BASE
 from .vision_data import MNIST_STD, load_vision_data
 from .zoo import build_model
 
-ADVERSARIAL = dict(BASE, model="simple_cnn", epochs=4, lr=0.05, from_run=None,
+# A smaller CNN than mnist-cnn's by default, so that both trainings and the attacks take a few
+# minutes; --set from_run=RUN_DIR attacks a finished mnist-cnn run (and trains its architecture).
+ADVERSARIAL = dict(BASE, model="simple_cnn", model_args={"channels": [16, 32], "hidden": 64},
+                   epochs=3, lr=0.05, from_run=None,
                    eps=[0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3], pgd_eps=[0.05, 0.1, 0.2, 0.3],
-                   pgd_steps=7, pgd_limit=300, train_limit=None, test_limit=None, train_eps=0.15,
+                   pgd_steps=5, pgd_limit=200, train_limit=None, test_limit=500, train_eps=0.15,
                    adversarial_fraction=0.5, adversarial_training=True)
 
 
@@ -80,6 +83,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
         if trained_config.get("dataset") != "mnist":
             raise RecipeError(f"from_run: {config['from_run']} is not an MNIST run")
         models["standard"] = model
+        model_args = dict(trained_config.get("model_args") or {})
         source = f"the trained run {config['from_run']} ({trained_config['recipe']})"
     else:
         data = load_vision_data(config)
@@ -89,14 +93,16 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
             keep = np.random.default_rng(0).permutation(len(data.train))[:int(config["train_limit"])]
             data.train = Subset(data.train, sorted(keep.tolist()))
         sub = RunDir(os.path.join(run_dir.path, "standard"))
-        model = build_model("simple_cnn", **dict(config.get("model_args") or {}))
+        model_args = dict(config.get("model_args") or {})
+        model = build_model("simple_cnn", **model_args)
         train_classifier(dict(config, recipe=f"{config['recipe']}/standard"), sub, model, data,
                          progress=progress)
         models["standard"] = model
-        source = "a SimpleCNN trained here with mnist-cnn's settings (subfolder standard/)"
+        source = (f"a SimpleCNN {model_args} trained here for {config['epochs']} epochs with "
+                  "mnist-cnn's other settings (subfolder standard/)")
     if config["adversarial_training"]:
         sub = RunDir(os.path.join(run_dir.path, "adversarial"))
-        robust = build_model("simple_cnn", **dict(config.get("model_args") or {}))
+        robust = build_model("simple_cnn", **model_args)
         mix = AdversarialBatch(robust, fgsm, config["train_eps"] / MNIST_STD[0],
                                fraction=config["adversarial_fraction"], clamp=pixel_bounds())
         print(f"adversarial training: FGSM eps {config['train_eps']} on "

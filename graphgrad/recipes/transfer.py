@@ -82,7 +82,8 @@ def pretrain(config, a, rng):
 
 COMMON = dict(DATA, channels=[16, 32], hidden=64, pretrain_epochs=3, batch_size=64,
               train_limit=None, test_limit=None)
-TRANSFER = dict(COMMON, shots=[10, 50, 200], steps=150, head_lr=1e-2, finetune_lr=1e-3)
+TRANSFER = dict(COMMON, shots=[10, 50, 200], steps=100, finetune_batch=32, head_lr=1e-2,
+                finetune_lr=1e-3)
 
 
 @register("transfer-digits", "pre-train a CNN on digits 0-4, fine-tune a new head on 5-9 with 10/50/"
@@ -111,18 +112,18 @@ def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = T
         freeze(head_only, "classifier.1")
         train_steps(head_only, [{"params": [p for p in head_only.parameters() if p.requires_grad],
                                  "lr": config["head_lr"]}], xs, ys,
-                    config["steps"], config["batch_size"], np.random.default_rng(n))
+                    config["steps"], config["finetune_batch"], np.random.default_rng(n))
         row["new head, frozen features"] = accuracy(head_only, xt, yt)
         whole = copy.deepcopy(base)
         replace_head(whole, len(NEW))
         groups = param_groups(whole, {"classifier.4": config["head_lr"]}, config["finetune_lr"])
-        train_steps(whole, groups, xs, ys, config["steps"], config["batch_size"],
+        train_steps(whole, groups, xs, ys, config["steps"], config["finetune_batch"],
                     np.random.default_rng(n))
         row["fine-tune all (head lr, lower layers finetune_lr)"] = accuracy(whole, xt, yt)
         manual_seed(config["seed"])
         scratch = SimpleCNN(1, len(NEW), tuple(config["channels"]), config["hidden"])
-        train_steps(scratch, scratch.parameters(), xs, ys, config["steps"], config["batch_size"],
-                    np.random.default_rng(n))
+        train_steps(scratch, scratch.parameters(), xs, ys, config["steps"],
+                    config["finetune_batch"], np.random.default_rng(n))
         row["from scratch"] = accuracy(scratch, xt, yt)
         results[n] = row
         print(f"{n} per class: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items()), flush=True)
@@ -144,7 +145,7 @@ def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = T
              f"- SimpleCNN channels {config['channels']}, hidden {config['hidden']}; pre-trained "
              f"{config['pretrain_epochs']} epochs on digits 0-4: **{100 * known_acc:.2f}%** on 0-4 "
              "test digits",
-             f"- each new-task model: {config['steps']} Adam steps of batch {config['batch_size']} "
+             f"- each new-task model: {config['steps']} Adam steps of batch {config['finetune_batch']} "
              f"(head lr {config['head_lr']}, lower layers {config['finetune_lr']} when fine-tuned)",
              "", "| examples per class | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
     lines += [f"| {n} | " + " | ".join(f"{100 * results[n][m]:.2f}%" for m in methods) + " |"
