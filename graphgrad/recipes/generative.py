@@ -27,7 +27,7 @@ from ..viz.curves import plot_curves
 from .registry import RecipeError, register
 
 # limit: use only the first N training and held-out digits (quick trials, tests); null = all
-COMMON = {"data": None, "limit": None, "seed": 0, "classifier": None, "classifier_epochs": 4,
+COMMON = {"data": None, "limit": None, "seed": 0, "classifier": None, "classifier_epochs": 8,
           "score_samples": 1000}
 
 AE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=2, hidden_sizes=[512, 128], channels=[32, 64],
@@ -35,10 +35,10 @@ AE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=2, hidden_sizes=[512, 128], ch
 VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], channels=[32, 64],
                     likelihood="bernoulli", beta=1.0, epochs=30, batch_size=128, lr=1e-3)
 GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
-                    loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, epochs=60,
+                    loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=None, epochs=60,
                     batch_size=64, lr=2e-4, beta1=0.5)
 DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=64, d_batch_norm=True, loss="nonsaturating",
-                      gp_weight=10.0, d_steps=1, real_label=1.0, epochs=25, batch_size=64, lr=2e-4,
+                      gp_weight=10.0, d_steps=1, real_label=1.0, ema=None, epochs=25, batch_size=64, lr=2e-4,
                       beta1=0.5)
 
 
@@ -260,23 +260,27 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
     fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
 
     def fixed_samples():
-        was = g.training
-        g.eval()
+        sampler = g if trainer.generator_ema is None else trainer.generator_ema
+        was = sampler.training
+        sampler.eval()
         with no_grad():
-            out = g(fixed).numpy()
-        g.train(was)
+            out = sampler(fixed).numpy()
+        sampler.train(was)
         return out
 
     trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
                          optim.Adam(d.parameters(), lr=config["lr"], betas=betas), model.latent_dim,
                          loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
-                         real_label=config["real_label"], run_dir=run_dir, progress=progress,
+                         real_label=config["real_label"], ema_decay=config.get("ema"),
+                         run_dir=run_dir, progress=progress,
                          callbacks=[_EpochSamples(os.path.join(run_dir.plots, "samples"),
                                                   fixed_samples, (-1.0, 1.0))])
     desc = (f"`{type(model).__name__}`: generator {_n_params(g)}, discriminator {_n_params(d)} "
             f"parameters; {config['loss']} loss, Adam(lr {config['lr']:g}, betas {betas})")
     print(f"run folder: {run_dir.path}\nmodel: {desc}; data: {len(x)} training digits", flush=True)
     history = trainer.fit(train, epochs=config["epochs"], resume=resume)
+    if trainer.generator_ema is not None:  # the averaged generator makes the samples from now on
+        model.generator = trainer.generator_ema
     plt, plots = pyplot(), []
     plots.append(os.path.join(run_dir.plots, "samples.png"))
     plt.close(gviz.plot_sample_grid(fixed_samples(), plots[-1], f"Samples after epoch {len(history)} "
@@ -324,7 +328,7 @@ def generate(run_dir_path: str, n: int = 64, out: str | None = None, seed: int |
         model.eval()
         images, value_range = _decode(model, randn(n, model.latent_dim, generator=gen)), (0.0, 1.0)
     else:
-        model.generator.load_state_dict(state["generator"])
+        model.generator.load_state_dict(state.get("generator_ema", state["generator"]))
         images, value_range = model.sample(n, generator=gen).numpy(), (-1.0, 1.0)
     path = out or os.path.join(run_dir.plots, "generated.png")
     gviz.save_image_grid(images, path, value_range=value_range)

@@ -76,14 +76,15 @@ def _loader(n=48, batch=16):
                       drop_last=True)
 
 
-def _gan_trainer(run_dir=None, loss="nonsaturating", d_steps=1, callbacks=(), dc=False):
+def _gan_trainer(run_dir=None, loss="nonsaturating", d_steps=1, callbacks=(), dc=False, ema=None):
     gg.manual_seed(0)
     model = (DCGAN(latent_dim=6, channels=3, d_batch_norm=loss != "wgan-gp") if dc
              else GAN(latent_dim=6, g_hidden=(16,), d_hidden=(16,)))
     g, d = model.generator, model.discriminator
     trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=1e-3, betas=(0.5, 0.999)),
                          optim.Adam(d.parameters(), lr=1e-3, betas=(0.5, 0.999)), 6, loss=loss,
-                         d_steps=d_steps, run_dir=run_dir, progress=False, callbacks=callbacks)
+                         d_steps=d_steps, ema_decay=ema, run_dir=run_dir, progress=False,
+                         callbacks=callbacks)
     return model, trainer
 
 
@@ -115,6 +116,22 @@ def test_d_steps_makes_fewer_generator_steps():
     assert int(next(iter(d_state.values()))["step"]) == 6
 
 
+def test_ema_generator_averages_the_weights():
+    model, trainer = _gan_trainer(ema=0.9, dc=True)
+    g, ema = model.generator, trainer.generator_ema
+    start = _weights(g)
+    trainer.fit(_loader(n=16, batch=16), epochs=1)  # one discriminator and one generator step
+    after = _weights(g)
+    for (name, p), avg in zip(g.named_parameters(), ema.parameters()):
+        np.testing.assert_allclose(avg.numpy(), 0.9 * start[name] + 0.1 * after[name], rtol=1e-5,
+                                   atol=1e-7, err_msg=name)
+        assert not avg.requires_grad
+    for (name, b), avg in zip(g.named_buffers(), ema.buffers()):
+        np.testing.assert_array_equal(avg.numpy(), b.numpy(), err_msg=name)
+    with pytest.raises(ValueError, match="ema_decay"):
+        _gan_trainer(ema=1.5)
+
+
 def test_bad_trainer_settings():
     model = GAN(latent_dim=4, g_hidden=(4,), d_hidden=(4,))
     opt = optim.Adam(model.parameters())
@@ -137,23 +154,28 @@ class _InterruptAt(Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("interrupt_at", [None, 4])
-def test_gan_resume_is_exact(tmp_path, interrupt_at):
-    straight, t1 = _gan_trainer(dc=True)
+@pytest.mark.parametrize("interrupt_at,ema", [(None, None), (4, None), (4, 0.9)])
+def test_gan_resume_is_exact(tmp_path, interrupt_at, ema):
+    straight, t1 = _gan_trainer(dc=True, ema=ema)
     t1.fit(_loader(), epochs=3)
     run = RunDir(str(tmp_path / "run"))
-    _, t2 = _gan_trainer(run, dc=True, callbacks=[_InterruptAt(interrupt_at)] if interrupt_at else ())
+    _, t2 = _gan_trainer(run, dc=True, ema=ema,
+                         callbacks=[_InterruptAt(interrupt_at)] if interrupt_at else ())
     if interrupt_at:
         with pytest.raises(KeyboardInterrupt):
             t2.fit(_loader(), epochs=3)
     else:
         t2.fit(_loader(), epochs=1)
     gg.manual_seed(123)  # a resumed run must not depend on the state of the process
-    resumed, t3 = _gan_trainer(run, dc=True)
+    resumed, t3 = _gan_trainer(run, dc=True, ema=ema)
     history = t3.fit(_loader(), epochs=3, resume=True)
     a, b = _weights(straight), _weights(resumed)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    if ema:
+        a, b = _weights(t1.generator_ema), _weights(t3.generator_ema)
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     drop = ("time", "images_per_s")
     assert [{k: v for k, v in r.items() if k not in drop} for r in history] == \
         [{k: v for k, v in r.items() if k not in drop} for r in t1.history]
