@@ -243,8 +243,9 @@ def _report(config, run_dir, results, description) -> None:
              "| parameters | seconds |", "|---|---|---|---|---|---|"]
     for r in results.values():
         lines.append(f"| {r['label']} | **{100 * r['test_accuracy']:.2f}%** | "
-                     f"{100 * r['best_val_acc']:.2f}% ({r['best_epoch']}) | {r['vocab_size']:,} "
-                     f"({r['oov']:,}) | {r['parameters']:,} | {r['train_time_s']:.0f} |")
+                     f"{100 * r['best_val_acc']:.2f}% ({r['best_epoch']}) | {r['vocab_size']:,}"
+                     f"{'' if r['label'] == 'random init' else ' (%d)' % r['oov']} | "
+                     f"{r['parameters']:,} | {r['train_time_s']:.0f} |")
     lines += ["", "![validation accuracy](plots/val_accuracy.png)", "",
               "Each variant's run folder (metrics, checkpoint) is a subfolder.", ""]
     atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
