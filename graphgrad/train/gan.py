@@ -226,9 +226,12 @@ class GANTrainer(_EpochLoop):
       minimises ``-D(G(z))``.
 
     With ``ema_decay`` (e.g. 0.999), ``generator_ema`` is a copy of the generator whose weights
-    follow an exponential moving average of the generator's after every generator step (its
-    buffers, batch-norm statistics, are copied): averaging smooths out the oscillation of
-    adversarial training and gives cleaner samples (Yazici et al. 2019). It is checkpointed too.
+    follow an exponential moving average of the generator's after every generator step (with the
+    usual warm-up: the decay is ``min(ema_decay, (1 + t) / (10 + t))`` at step t): averaging smooths
+    out the oscillation of adversarial training and gives cleaner samples (Yazici et al. 2019).
+    Its batch-norm statistics are recomputed for the averaged weights at the end of every epoch
+    (``standing_batch_norm_stats``; the live generator's statistics do not fit them). It is
+    checkpointed too.
 
     The epoch row holds ``d_loss``, ``g_loss``, ``d_real``/``d_fake`` (the discriminator's mean
     probability, or mean score for WGAN-GP, on real and fake images) and ``gp``.
@@ -271,12 +274,15 @@ class GANTrainer(_EpochLoop):
             self.generator_ema.eval()
 
     def _update_ema(self) -> None:
-        decay = self.ema_decay
+        t = self.global_step // self.d_steps  # generator steps so far, this one included
+        decay = min(self.ema_decay, (1 + t) / (10 + t))
         with no_grad():
             for avg, p in zip(self.generator_ema.parameters(), self.generator.parameters()):
                 avg.mul_(decay).add_(p.detach(), alpha=1.0 - decay)
-            for avg, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
-                avg.copy_(b)
+
+    def _finish_epoch(self, row: dict) -> None:
+        if self.generator_ema is not None:
+            standing_batch_norm_stats(self.generator_ema, self.latent_dim, seed=self.epoch)
 
     def _optimizers(self) -> dict:
         return {"g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer}
@@ -332,6 +338,34 @@ class GANTrainer(_EpochLoop):
             for p in d_params:
                 p.requires_grad_(True)
         return float(loss.detach().item())
+
+
+def standing_batch_norm_stats(generator, latent_dim: int, batches: int = 8, batch_size: int = 250,
+                              seed: int = 0) -> None:
+    """Recompute the running statistics of every batch norm in ``generator`` as plain averages over
+    ``batches`` batches of noise (drawn from a generator seeded with ``seed``, so the global random
+    state is untouched); leaves ``generator`` in eval mode."""
+    from ..backend import Generator
+    from ..nn.modules.normalization import _BatchNorm
+
+    norms = [m for m in generator.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
+    if not norms:
+        generator.eval()
+        return
+    momenta = [m.momentum for m in norms]
+    rng = Generator().manual_seed(seed)
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the batches below
+        generator.train()
+        with no_grad():
+            for _ in range(batches):
+                generator(randn(batch_size, latent_dim, generator=rng))
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        generator.eval()
 
 
 class AutoencoderTrainer(_EpochLoop):
@@ -406,4 +440,4 @@ def _default_loss(model, x, generator=None):
     return model.reconstruction_loss(x)
 
 
-__all__ = ["AutoencoderTrainer", "GANTrainer", "gradient_penalty"]
+__all__ = ["AutoencoderTrainer", "GANTrainer", "gradient_penalty", "standing_batch_norm_stats"]

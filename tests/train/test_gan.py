@@ -117,19 +117,39 @@ def test_d_steps_makes_fewer_generator_steps():
 
 
 def test_ema_generator_averages_the_weights():
-    model, trainer = _gan_trainer(ema=0.9, dc=True)
+    model, trainer = _gan_trainer(ema=0.999, dc=True)
     g, ema = model.generator, trainer.generator_ema
     start = _weights(g)
     trainer.fit(_loader(n=16, batch=16), epochs=1)  # one discriminator and one generator step
     after = _weights(g)
+    decay = 2 / 11  # warm-up: min(0.999, (1 + t) / (10 + t)) at t = 1
     for (name, p), avg in zip(g.named_parameters(), ema.parameters()):
-        np.testing.assert_allclose(avg.numpy(), 0.9 * start[name] + 0.1 * after[name], rtol=1e-5,
-                                   atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(avg.numpy(), decay * start[name] + (1 - decay) * after[name],
+                                   rtol=1e-5, atol=1e-7, err_msg=name)
         assert not avg.requires_grad
-    for (name, b), avg in zip(g.named_buffers(), ema.buffers()):
-        np.testing.assert_array_equal(avg.numpy(), b.numpy(), err_msg=name)
+    assert not ema.training and all(m.momentum == 0.1 for m in ema.modules() if hasattr(m, "momentum"))
     with pytest.raises(ValueError, match="ema_decay"):
         _gan_trainer(ema=1.5)
+
+
+def test_standing_batch_norm_stats_average_over_noise_batches():
+    from graphgrad.backend import Generator
+    from graphgrad.train import random_state
+    from graphgrad.train.gan import standing_batch_norm_stats
+
+    g = DCGAN(latent_dim=6, channels=3).generator
+    before = random_state.capture()
+    standing_batch_norm_stats(g, 6, batches=3, batch_size=20, seed=5)
+    assert random_state.capture() == before and not g.training
+    rng = Generator().manual_seed(5)
+    with gg.no_grad():
+        pre_bn = [g[0](gg.randn(20, 6, generator=rng)).numpy() for _ in range(3)]
+    bn = g[1]
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([a.mean(0) for a in pre_bn], 0),
+                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), np.mean([a.var(0, ddof=1) for a in pre_bn], 0),
+                               rtol=1e-4, atol=1e-7)
+    assert int(bn.num_batches_tracked) == 3 and bn.momentum == 0.1
 
 
 def test_bad_trainer_settings():
