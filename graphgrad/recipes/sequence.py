@@ -22,7 +22,7 @@ from .registry import RecipeError, register
 
 CHAR_RNN = {
     "data": None, "corpus": "python-docs", "cell": "lstm", "embedding_dim": 48,
-    "hidden_size": 256, "num_layers": 1, "dropout": 0.0, "epochs": 2, "batch_size": 32,
+    "hidden_size": 256, "num_layers": 1, "dropout": 0.0, "epochs": 4, "batch_size": 32,
     "seq_len": 100, "lr": 3e-3, "clip_grad_norm": 5.0, "val_fraction": 0.1, "time_limit": None,
     "sample_every": 100, "sample_length": 300, "temperature": 0.8, "top_k": None,
     "prompt": "The ", "seed": 0,

@@ -49,7 +49,7 @@ def make_clips(images: np.ndarray, digits: np.ndarray, frames: int = 6, size: in
 
 
 DEFAULTS = {"frames": 6, "speed": 2, "copies": 2, "feature_dim": 128, "hidden_size": 128,
-            "cell": "gru", "epochs": 4, "batch_size": 64, "lr": 2e-3, "val_fraction": 0.1,
+            "cell": "gru", "epochs": 6, "batch_size": 64, "lr": 2e-3, "val_fraction": 0.1,
             "train_limit": None, "seed": 0}
 
 
@@ -75,6 +75,8 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
         test_images, test_digits = test_images[keep], test_digits[keep]
     tx, ty = make_clips(test_images, test_digits, config["frames"], speed=config["speed"],
                         seed=config["seed"] + 1)
+    mean, std = float(x.mean()), float(x.std())    # standardise: 2x faster learning than [0, 1]
+    x, tx = (x - mean) / std, (tx - mean) / std
     order = np.random.default_rng(config["seed"]).permutation(len(y))
     n_val = int(len(y) * config["val_fraction"])
     val_idx, train_idx = order[:n_val], order[n_val:]
@@ -101,7 +103,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
     metrics = {"test_accuracy": acc, "digit_accuracy": digit_acc, "direction_accuracy": dir_acc,
                "train_time_s": seconds}
     atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(metrics, indent=2) + "\n")
-    _plot_clips(tx[:6], ty[:6], pred[:6], os.path.join(run_dir.plots, "clips.png"))
+    _plot_clips(tx[:6] * std + mean, ty[:6], pred[:6], os.path.join(run_dir.plots, "clips.png"))
     lines = ["# Run report: moving-digits", "",
              f"- model: CNNRNN (2 conv layers per frame, {config['cell'].upper()} "
              f"{config['hidden_size']}), {sum(p.numel() for p in model.parameters()):,} parameters",
