@@ -49,11 +49,14 @@ def attack_curves(model, x, y, config: dict, log) -> dict:
         curves["fgsm"][float(e)] = float((_predict(model, adv) == y).mean())
         log(f"  FGSM eps {e:g}: accuracy {curves['fgsm'][float(e)]:.4f}")
     n = min(len(x), int(config["pgd_limit"]))
+    pick = np.sort(np.random.default_rng(0).permutation(len(x))[:n])  # test sets may be sorted
+    xp, yp = x[pick], y[pick]
     for e in config["pgd_eps"]:
-        adv = pgd(model, x[:n], y[:n], e * scale, steps=config["pgd_steps"], clamp=bounds).numpy()
-        curves["pgd"][float(e)] = float((_predict(model, adv) == y[:n]).mean())
+        adv = pgd(model, xp, yp, e * scale, steps=config["pgd_steps"], clamp=bounds).numpy()
+        curves["pgd"][float(e)] = float((_predict(model, adv) == yp).mean())
         log(f"  PGD-{config['pgd_steps']} eps {e:g} ({n} images): accuracy "
             f"{curves['pgd'][float(e)]:.4f}")
+    curves["pgd_clean"] = float((_predict(model, xp) == yp).mean())
     return curves
 
 
@@ -123,7 +126,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
         style = "-" if name == "standard" else "--"
         ax.plot(list(c["fgsm"]), [100 * v for v in c["fgsm"].values()], style, marker="o",
                 label=f"{name} model, FGSM")
-        ax.plot([0.0] + list(c["pgd"]), [100 * c["fgsm"].get(0.0, np.nan)] +
+        ax.plot([0.0] + list(c["pgd"]), [100 * c["pgd_clean"]] +
                 [100 * v for v in c["pgd"].values()], style, marker="s",
                 label=f"{name} model, PGD-{config['pgd_steps']}")
     ax.set_xlabel("epsilon (L-inf, pixel units)")
@@ -145,12 +148,16 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
                      f" (clean {100 * curves['standard']['fgsm'].get(0.0, float('nan')):.2f}%)")
     lines += ["", "| attack | eps | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for kind in ("fgsm", "pgd"):
+        if kind == "pgd":
+            lines.append("| none (PGD's images) | 0 | " + " | ".join(
+                f"{100 * curves[n]['pgd_clean']:.2f}%" for n in names) + " |")
         for e in curves["standard"][kind]:
             lines.append(f"| {kind.upper()} | {e:g} | " +
                          " | ".join(f"{100 * curves[n][kind][e]:.2f}%" for n in names) + " |")
     lines += ["", "![accuracy vs epsilon](plots/accuracy_vs_epsilon.png)", "",
               "![examples](plots/adversarial_examples.png)"]
     print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
-    out = {n: {k: {str(e): v for e, v in c.items()} for k, c in cv.items()} for n, cv in curves.items()}
+    out = {n: {k: ({str(e): v for e, v in c.items()} if isinstance(c, dict) else c)
+               for k, c in cv.items()} for n, cv in curves.items()}
     atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
     return curves

@@ -91,7 +91,8 @@ def run_metric(config: dict, run_dir, resume: bool = False, progress: bool = Tru
              "| loss | 1-NN test accuracy in the learned space | final loss |", "|---|---|---|"]
     lines += [f"| {k} | **{100 * v['nn_accuracy']:.2f}%** | {v['final_loss']:.4f} |"
               for k, v in results.items()]
-    lines += [""] + [f"![{os.path.basename(p)[:-4]}](plots/{os.path.basename(p)})" for p in plots]
+    lines += [""] + [line for p in plots
+                     for line in (f"![{os.path.basename(p)[:-4]}](plots/{os.path.basename(p)})", "")]
     print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
     atomic_write_text(run_dir.file("results.json"), json.dumps(results, indent=2) + "\n")
     return results

@@ -108,12 +108,11 @@ def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = T
         row = {}
         head_only = copy.deepcopy(base)
         replace_head(head_only, len(NEW))
-        freeze(head_only, "features")
-        freeze(head_only, "classifier.1")
+        freeze(head_only, "features")  # the convolutions stay; the fully connected head learns
         train_steps(head_only, [{"params": [p for p in head_only.parameters() if p.requires_grad],
                                  "lr": config["head_lr"]}], xs, ys,
                     config["steps"], config["finetune_batch"], np.random.default_rng(n))
-        row["new head, frozen features"] = accuracy(head_only, xt, yt)
+        row["new head, frozen conv features"] = accuracy(head_only, xt, yt)
         whole = copy.deepcopy(base)
         replace_head(whole, len(NEW))
         groups = param_groups(whole, {"classifier.4": config["head_lr"]}, config["finetune_lr"])

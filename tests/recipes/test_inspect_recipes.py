@@ -84,7 +84,7 @@ def test_transfer_digits(tmp_path):
                             "hidden=16")
     results = json.loads((folder / "results.json").read_text())
     assert set(results["results"]) == {"5", "10"}
-    assert set(results["results"]["5"]) == {"new head, frozen features",
+    assert set(results["results"]["5"]) == {"new head, frozen conv features",
                                             "fine-tune all (head lr, lower layers finetune_lr)",
                                             "from scratch"}
     assert "| 10 |" in report and png(folder / "plots" / "transfer.png")
