@@ -19,7 +19,7 @@ from .. import Generator, load, manual_seed, no_grad, optim, randn, tensor
 from ..models import DCGAN, GAN, VAE, Autoencoder
 from ..train import RunDir, atomic_write_text
 from ..train.callbacks import Callback
-from ..train.gan import AutoencoderTrainer, GANTrainer
+from ..train.gan import AutoencoderTrainer, GANTrainer, RandomTranslate
 from ..train.sample_quality import format_quality, mnist_digits, sample_quality, train_digit_classifier
 from ..viz import generative as gviz
 from ..viz._figure import pyplot
@@ -35,10 +35,10 @@ AE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=2, hidden_sizes=[512, 128], ch
 VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], channels=[32, 64],
                     likelihood="bernoulli", beta=1.0, epochs=30, batch_size=128, lr=1e-3)
 GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
-                    loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=None, epochs=60,
+                    loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=None, translate=0, epochs=60,
                     batch_size=64, lr=2e-4, beta1=0.5)
 DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=64, d_batch_norm=True, loss="nonsaturating",
-                      gp_weight=10.0, d_steps=1, real_label=1.0, ema=None, epochs=25, batch_size=64, lr=2e-4,
+                      gp_weight=10.0, d_steps=1, real_label=1.0, ema=None, translate=0, epochs=25, batch_size=64, lr=2e-4,
                       beta1=0.5)
 
 
@@ -272,6 +272,7 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
                          optim.Adam(d.parameters(), lr=config["lr"], betas=betas), model.latent_dim,
                          loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
                          real_label=config["real_label"], ema_decay=config.get("ema"),
+                         augment=RandomTranslate(config["translate"]) if config.get("translate") else None,
                          run_dir=run_dir, progress=progress,
                          callbacks=[_EpochSamples(os.path.join(run_dir.plots, "samples"),
                                                   fixed_samples, (-1.0, 1.0))])

@@ -14,7 +14,9 @@ import math
 import os
 import time
 
-from .. import autograd, load, no_grad, ones, rand, randn, save, zeros
+import numpy as np
+
+from .. import autograd, load, no_grad, ones, rand, randint, randn, save, tensor, zeros
 from ..nn import functional as F
 from . import random_state
 from .run_dir import RunDir
@@ -189,6 +191,38 @@ class _EpochLoop:
         self._resume_mid_epoch = json.loads(state["mid_epoch"])
 
 
+class RandomTranslate:
+    """Differentiable augmentation (DiffAugment, Zhao et al. 2020) for a GAN's discriminator:
+    shift every image of a batch (N, C, H, W) by its own random offset of up to ``max_shift``
+    pixels in each direction, filling with ``fill`` (-1, the background of tanh images).
+
+    The discriminator sees only augmented real and generated images, so it cannot memorise a small
+    training set; the shift is a product with 0/1 shift matrices, so the generator's gradient passes
+    through it. Offsets are drawn from graphgrad's generator (exact resume keeps them)."""
+
+    def __init__(self, max_shift: int = 2, fill: float = -1.0):
+        if max_shift < 0:
+            raise ValueError(f"RandomTranslate: max_shift must be >= 0, got {max_shift}")
+        self.max_shift, self.fill = int(max_shift), float(fill)
+
+    @staticmethod
+    def _shift_matrices(offsets: np.ndarray, size: int) -> np.ndarray:
+        # out[i] = in[i - d]: a one at (i, i - d) where 0 <= i - d < size
+        rows = np.arange(size)[None, :, None]
+        cols = np.arange(size)[None, None, :]
+        return (cols == rows - offsets[:, None, None]).astype(np.float32)
+
+    def __call__(self, x):
+        if self.max_shift == 0:
+            return x
+        n, _, h, w = x.shape
+        offsets = randint(-self.max_shift, self.max_shift + 1, (2, n)).numpy()
+        sy = tensor(self._shift_matrices(offsets[0], h), dtype=x.dtype).unsqueeze(1)  # (N, 1, H, H)
+        sx = tensor(self._shift_matrices(offsets[1], w), dtype=x.dtype).unsqueeze(1)  # (N, 1, W, W)
+        shifted = sy @ (x - self.fill) @ sx.transpose(-1, -2)
+        return shifted + self.fill
+
+
 def _means(sums: dict) -> dict:
     """Per-image means of the metrics summed so far (each over the batches that reported it)."""
     return {k: v / max(sums["counts"][k], 1) for k, v in sums["totals"].items()}
@@ -225,6 +259,9 @@ class GANTrainer(_EpochLoop):
     - ``'wgan-gp'``: D (a critic) minimises ``D(G(z)) - D(x) + gp_weight * gradient_penalty``, G
       minimises ``-D(G(z))``.
 
+    ``augment`` (e.g. ``RandomTranslate(2)``) is applied to every image the discriminator sees,
+    real and generated, in both steps (differentiable augmentation for small training sets).
+
     With ``ema_decay`` (e.g. 0.999), ``generator_ema`` is a copy of the generator whose weights
     follow an exponential moving average of the generator's after every generator step (with the
     usual warm-up: the decay is ``min(ema_decay, (1 + t) / (10 + t))`` at step t): averaging smooths
@@ -241,8 +278,8 @@ class GANTrainer(_EpochLoop):
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, latent_dim: int, *,
                  loss: str = "nonsaturating", gp_weight: float = 10.0, d_steps: int = 1,
-                 real_label: float = 1.0, ema_decay: float | None = None, run_dir=None,
-                 progress: bool = True, callbacks=()):
+                 real_label: float = 1.0, ema_decay: float | None = None, augment=None,
+                 run_dir=None, progress: bool = True, callbacks=()):
         super().__init__(run_dir, progress, callbacks)
         if loss not in ("nonsaturating", "wgan-gp"):
             raise ValueError(f"GANTrainer: loss must be 'nonsaturating' or 'wgan-gp', got {loss!r}")
@@ -255,6 +292,7 @@ class GANTrainer(_EpochLoop):
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"GANTrainer: ema_decay must be in (0, 1) or None, got {ema_decay}")
         self.ema_decay = ema_decay
+        self.augment = augment
         self.generator_ema = None
         if ema_decay is not None:
             self.generator_ema = copy.deepcopy(generator)
@@ -300,7 +338,8 @@ class GANTrainer(_EpochLoop):
         n = real.shape[0]
         with no_grad():
             fake = self.generator(randn(n, self.latent_dim))
-        d_real, d_fake = self.discriminator(real), self.discriminator(fake)
+        aug = self.augment or (lambda t: t)
+        d_real, d_fake = self.discriminator(aug(real)), self.discriminator(aug(fake))
         metrics = {}
         if self.loss == "nonsaturating":
             loss = (F.binary_cross_entropy_with_logits(d_real, ones(d_real.shape) * self.real_label)
@@ -324,7 +363,8 @@ class GANTrainer(_EpochLoop):
         for p in d_params:  # the generator's loss needs D's input gradient, not its weight gradients
             p.requires_grad_(False)
         try:
-            scores = self.discriminator(self.generator(randn(n, self.latent_dim)))
+            fake = self.generator(randn(n, self.latent_dim))
+            scores = self.discriminator(fake if self.augment is None else self.augment(fake))
             if self.loss == "nonsaturating":
                 loss = F.binary_cross_entropy_with_logits(scores, ones(scores.shape))
             else:
@@ -440,4 +480,5 @@ def _default_loss(model, x, generator=None):
     return model.reconstruction_loss(x)
 
 
-__all__ = ["AutoencoderTrainer", "GANTrainer", "gradient_penalty", "standing_batch_norm_stats"]
+__all__ = ["AutoencoderTrainer", "GANTrainer", "RandomTranslate", "gradient_penalty",
+           "standing_batch_norm_stats"]

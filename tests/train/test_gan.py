@@ -239,3 +239,48 @@ def test_resume_without_checkpoint_is_an_error(tmp_path):
     _, trainer = _gan_trainer(RunDir(str(tmp_path / "empty")))
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         trainer.fit(_loader(), epochs=1, resume=True)
+
+
+def test_random_translate_shifts_each_image_and_passes_gradients():
+    from graphgrad.train.gan import RandomTranslate
+
+    rng = np.random.default_rng(0)
+    x = gg.tensor(rng.standard_normal((6, 1, 7, 9)), requires_grad=True)
+    gg.manual_seed(3)
+    offsets = gg.randint(-2, 3, (2, 6)).numpy()
+    gg.manual_seed(3)
+    y = RandomTranslate(2, fill=-1.0)(x)
+    xn = x.detach().numpy()
+    for i, (dy, dx) in enumerate(offsets.T):
+        expected = np.full((7 + 4, 9 + 4), -1.0)
+        expected[2 + dy:2 + dy + 7, 2 + dx:2 + dx + 9] = xn[i, 0]
+        np.testing.assert_allclose(y.detach().numpy()[i, 0], expected[2:9, 2:11], atol=1e-12)
+    weights = gg.tensor(rng.standard_normal((6, 1, 7, 9)))
+    (y * weights).sum().backward()
+    gg.manual_seed(3)
+    check = gg.tensor(xn, requires_grad=True)
+    (RandomTranslate(2, fill=-1.0)(check) * weights).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), check.grad.numpy())
+    assert RandomTranslate(0)(x) is x
+    with pytest.raises(ValueError, match="max_shift"):
+        RandomTranslate(-1)
+
+
+def test_trainer_with_augmentation_trains_and_resumes(tmp_path):
+    from graphgrad.train.gan import RandomTranslate
+
+    def make(run=None):
+        model, trainer = _gan_trainer(run, dc=True)
+        trainer.augment = RandomTranslate(2)
+        return model, trainer
+
+    straight, t1 = make()
+    t1.fit(_loader(), epochs=2)
+    assert np.isfinite(t1.history[-1]["g_loss"])
+    run = RunDir(str(tmp_path / "aug"))
+    make(run)[1].fit(_loader(), epochs=1)
+    resumed, t3 = make(run)
+    t3.fit(_loader(), epochs=2, resume=True)
+    a, b = _weights(straight), _weights(resumed)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
