@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 
 import numpy as np
@@ -23,6 +22,7 @@ from ..autograd.tensor import Tensor
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from . import random_state
+from .epoch_tools import epoch_bar, require_checkpoint, save_interrupted
 from .run_dir import RunDir
 
 LN2 = math.log(2.0)
@@ -89,10 +89,7 @@ class LanguageModelTrainer:
         from ..text import BPTTIterator
 
         if resume:
-            if self.run_dir is None or not os.path.exists(self.run_dir.checkpoint):
-                raise FileNotFoundError("LanguageModelTrainer.fit(resume=True): no checkpoint in "
-                                        f"{self.run_dir.path if self.run_dir else '<no run_dir>'}")
-            self.load_checkpoint(self.run_dir.checkpoint)
+            self.load_checkpoint(require_checkpoint(self.run_dir, "LanguageModelTrainer"))
         batches = BPTTIterator(train_ids, self.batch_size, self.seq_len)
         while self.epoch < epochs and not self._out_of_time():
             self._train_epoch(batches, val_ids, epochs)
@@ -110,12 +107,7 @@ class LanguageModelTrainer:
             done, total, count = mid["step"], mid["total"], mid["count"]
             hidden = mid["hidden"]
             random_state.restore(mid["rng"])
-        bar = None
-        if self.progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(batches), initial=done, desc=f"epoch {epoch}/{epochs}",
-                       unit="batch", dynamic_ncols=True, leave=False)
+        bar = epoch_bar(self.progress, batches, epoch, epochs, done)
         start, seen, partial = time.perf_counter(), 0, False
         base_elapsed = self.elapsed
         try:
@@ -151,14 +143,8 @@ class LanguageModelTrainer:
                     partial = True
                     break
         except KeyboardInterrupt:
-            if bar is not None:
-                bar.close()
-            if self.run_dir is not None:
-                self.save_checkpoint(self.run_dir.checkpoint, mid={
-                    "step": done, "total": total, "count": count, "hidden": hidden,
-                    "rng": random_state.capture()})
-                print(f"\ninterrupted: checkpoint saved in {self.run_dir.path}; continue with "
-                      "--resume", flush=True)
+            save_interrupted(self, bar, step=done, total=total, count=count, hidden=hidden,
+                             rng=random_state.capture())
             raise
         if bar is not None:
             bar.close()

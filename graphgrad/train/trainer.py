@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 
 import numpy as np
@@ -13,6 +12,7 @@ from .. import autograd, load, save
 from ..nn.utils import clip_grad_norm_
 from . import random_state
 from .callbacks import Callback
+from .epoch_tools import epoch_bar, require_checkpoint, save_interrupted
 from .metrics import confusion_matrix, per_class_scores, topk_correct
 from .run_dir import RunDir
 
@@ -57,10 +57,7 @@ class Trainer:
     def fit(self, train_loader, val_loader=None, epochs: int = 1, resume: bool = False) -> list:
         """Train until ``epochs`` epochs are complete; returns the per-epoch history."""
         if resume:
-            if self.run_dir is None or not os.path.exists(self.run_dir.checkpoint):
-                raise FileNotFoundError("Trainer.fit(resume=True): no checkpoint to resume from "
-                                        f"in {self.run_dir.path if self.run_dir else '<no run_dir>'}")
-            self.load_checkpoint(self.run_dir.checkpoint)
+            self.load_checkpoint(require_checkpoint(self.run_dir, "Trainer"))
         for cb in self.callbacks:
             cb.on_fit_start(self)
         stop = False
@@ -89,7 +86,7 @@ class Trainer:
             done = resume["step_in_epoch"]
             sums = dict(resume["sums"])
             random_state.restore(resume["rng"])
-        bar = self._bar(loader, epoch, epochs, done)
+        bar = epoch_bar(self.progress, loader, epoch, epochs, done)
         start = time.perf_counter()
         seen_at_start = sums["seen"]
         try:
@@ -109,14 +106,8 @@ class Trainer:
                                     rate=f"{rate:.0f} img/s", refresh=False)
                     bar.update(1)
         except KeyboardInterrupt:
-            if bar is not None:
-                bar.close()
-            if self.run_dir is not None:
-                mid = {"step_in_epoch": done, "sums": sums, "epoch_rng": epoch_rng,
-                       "rng": random_state.capture()}
-                self.save_checkpoint(self.run_dir.checkpoint, mid_epoch=mid)
-                print(f"\ninterrupted: checkpoint saved in {self.run_dir.path}; "
-                      "continue with --resume", flush=True)
+            save_interrupted(self, bar, step_in_epoch=done, sums=sums, epoch_rng=epoch_rng,
+                             rng=random_state.capture())
             raise
         if bar is not None:
             bar.close()
@@ -171,18 +162,6 @@ class Trainer:
         n = logits.shape[0]
         correct = topk_correct(logits, _numpy(y), 1) if logits.ndim == 2 else 0
         return loss_value, correct, n
-
-    def _bar(self, loader, epoch, epochs, initial):
-        if not self.progress:
-            return None
-        from tqdm import tqdm
-
-        try:
-            total = len(loader)
-        except TypeError:
-            total = None
-        return tqdm(total=total, initial=initial, desc=f"epoch {epoch}/{epochs}", unit="batch",
-                    dynamic_ncols=True, leave=False)
 
     # ---------------------------------------------------------------- evaluation
     def evaluate(self, loader, num_classes: int | None = None) -> dict:
