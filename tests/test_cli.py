@@ -20,7 +20,9 @@ def test_list_shows_recipes():
     result = graphgrad("list")
     assert result.returncode == 0
     for name in ("mnist-cnn", "mnist-mlp", "mnist-logreg", "mnist-lenet", "mnist-augment",
-                 "fashion-mnist-cnn", "cifar10-resnet20", "resnet-vs-plain"):
+                 "fashion-mnist-cnn", "cifar10-resnet20", "resnet-vs-plain", "autoencoder-mnist",
+                 "vae-mnist", "gan-mnist", "dcgan-mnist", "char-rnn", "seq2seq", "word2vec",
+                 "vanishing-gradients", "adversarial-mnist"):
         assert name in result.stdout
 
 

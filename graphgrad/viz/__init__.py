@@ -17,3 +17,10 @@ __all__ += ["GraphDrawing", "ReceptiveField", "draw_graph", "extract_features", 
             "plot_gradients", "plot_layer_filters", "plot_saliency", "plot_top_patches",
             "project_2d", "receptive_field", "receptive_fields", "saliency_map",
             "top_activating_patches"]
+from .generative import (plot_elbo, plot_gan_losses, plot_interpolations,  # noqa: E402
+                         plot_latent_scatter, plot_reconstructions, plot_sample_grid,
+                         save_image_grid, tile_images, write_gif)
+
+__all__ = list(globals().get("__all__", [])) + [
+    "plot_elbo", "plot_gan_losses", "plot_interpolations", "plot_latent_scatter",
+    "plot_reconstructions", "plot_sample_grid", "save_image_grid", "tile_images", "write_gif"]
