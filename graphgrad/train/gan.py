@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import time
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 from .. import autograd, load, no_grad, ones, rand, randint, randn, save, tensor, zeros
 from ..nn import functional as F
 from . import random_state
+from .epoch_tools import epoch_bar, require_checkpoint, save_interrupted
 from .run_dir import RunDir
 
 
@@ -65,11 +65,7 @@ class _EpochLoop:
     def fit(self, loader, epochs: int = 1, resume: bool = False) -> list:
         """Train until ``epochs`` epochs are complete; returns the per-epoch history."""
         if resume:
-            if self.run_dir is None or not os.path.exists(self.run_dir.checkpoint):
-                raise FileNotFoundError(f"{type(self).__name__}.fit(resume=True): no checkpoint to "
-                                        f"resume from in "
-                                        f"{self.run_dir.path if self.run_dir else '<no run_dir>'}")
-            self.load_checkpoint(self.run_dir.checkpoint)
+            self.load_checkpoint(require_checkpoint(self.run_dir, type(self).__name__))
         for cb in self.callbacks:
             cb.on_fit_start(self)
         stop = False
@@ -95,7 +91,7 @@ class _EpochLoop:
                 next(batches)
             done, sums = resume["step_in_epoch"], dict(resume["sums"])
             random_state.restore(resume["rng"])
-        bar = self._bar(loader, epoch, epochs, done)
+        bar = epoch_bar(self.progress, loader, epoch, epochs, done)
         start, seen_at_start = time.perf_counter(), sums["seen"]
         try:
             for batch in batches:
@@ -117,14 +113,8 @@ class _EpochLoop:
                                     refresh=False)
                     bar.update(1)
         except KeyboardInterrupt:
-            if bar is not None:
-                bar.close()
-            if self.run_dir is not None:
-                mid = {"step_in_epoch": done, "sums": sums, "epoch_rng": epoch_rng,
-                       "rng": random_state.capture()}
-                self.save_checkpoint(self.run_dir.checkpoint, mid_epoch=mid)
-                print(f"\ninterrupted: checkpoint saved in {self.run_dir.path}; "
-                      "continue with --resume", flush=True)
+            save_interrupted(self, bar, step_in_epoch=done, sums=sums, epoch_rng=epoch_rng,
+                             rng=random_state.capture())
             raise
         if bar is not None:
             bar.close()
@@ -145,18 +135,6 @@ class _EpochLoop:
             parts = [f"{k}={v:.4f}" for k, v in row.items() if k not in ("epoch", "time", "images_per_s")]
             print(f"epoch {epoch}: " + " ".join(parts) + f" ({row['time']:.1f}s)", flush=True)
         return stop
-
-    def _bar(self, loader, epoch, epochs, initial):
-        if not self.progress:
-            return None
-        from tqdm import tqdm
-
-        try:
-            total = len(loader)
-        except TypeError:
-            total = None
-        return tqdm(total=total, initial=initial, desc=f"epoch {epoch}/{epochs}", unit="batch",
-                    dynamic_ncols=True, leave=False)
 
     # checkpoints -----------------------------------------------------------------------------
     def state_dict(self, mid_epoch=None) -> dict:
