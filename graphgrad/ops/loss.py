@@ -134,6 +134,18 @@ def _index_parts(t, w, ignore_index, dtype):
 
 
 # ------------------------------------------------------------------- cross entropy
+
+def _reduce_weighted(loss: np.ndarray, reduction: str, denom, dtype) -> np.ndarray:
+    """'none', 'sum', or the weighted mean ``sum(loss) / denom`` (nan when every weight is 0, as
+    PyTorch's nll_loss and cross_entropy)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=dtype)
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / denom, dtype=dtype)
+
 class CrossEntropy(ArrayFunction):
     """Fused log-softmax and negative log-likelihood over class axis 1 of ``(N, C, d...)``.
 
@@ -177,13 +189,7 @@ class CrossEntropy(ArrayFunction):
             ctx.denom = wt.sum()
             ctx.index = (idx, valid, wt, w_b)
             ctx.save_for_backward(x, p)
-        if reduction == "none":
-            return loss
-        total = loss.sum(dtype=x.dtype)
-        if reduction == "sum":
-            return total
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / ctx.denom, dtype=x.dtype)
+        return _reduce_weighted(loss, reduction, ctx.denom, x.dtype)
 
     @staticmethod
     def _q_arrays(ctx, dtype):
@@ -312,13 +318,7 @@ class NllLoss(ArrayFunction):
         loss = -wt * np.take_along_axis(x, idx, axis=1)[:, 0]
         ctx.reduction, ctx.denom, ctx.x_shape = reduction, wt.sum(), x.shape
         ctx.idx, ctx.wt = idx, wt
-        if reduction == "none":
-            return loss
-        total = loss.sum(dtype=x.dtype)
-        if reduction == "sum":
-            return total
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / ctx.denom, dtype=x.dtype)
+        return _reduce_weighted(loss, reduction, ctx.denom, x.dtype)
 
     @staticmethod
     def _neg_q(ctx, dtype):
