@@ -60,6 +60,16 @@ def attack_curves(model, x, y, config: dict, log) -> dict:
     return curves
 
 
+def eps_at_accuracy(curve: dict, level: float = 0.5):
+    """The smallest eps at which ``curve`` ({eps: accuracy}) reaches ``level``, interpolated
+    linearly between the measured points; None if it stays above ``level``."""
+    points = sorted(curve.items())
+    for (e0, a0), (e1, a1) in zip(points, points[1:]):
+        if a1 <= level < a0:
+            return e0 + (e1 - e0) * (a0 - level) / (a0 - a1)
+    return points[0][0] if points and points[0][1] <= level else None
+
+
 def _show_examples(model, x, y, eps: float, path: str) -> None:
     bounds = pixel_bounds()
     picks = [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)[:8]]
@@ -146,6 +156,11 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
                      (f", adversarially trained model {100 * curves['adversarial']['fgsm'][0.1]:.2f}%"
                       if "adversarial" in curves else "") +
                      f" (clean {100 * curves['standard']['fgsm'].get(0.0, float('nan')):.2f}%)")
+    for name, c in curves.items():
+        half = eps_at_accuracy(c["fgsm"])
+        lines.append(f"- FGSM takes the {name} model below 50% accuracy at eps " +
+                     (f"~{half:.3f} (interpolated)" if half is not None
+                      else f"> {max(c['fgsm']):g} (not within the measured range)"))
     lines += ["", "| attack | eps | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for kind in ("fgsm", "pgd"):
         if kind == "pgd":

@@ -52,6 +52,29 @@ def test_fgsm_equals_the_formula_in_torch(targeted):
     assert not adv.requires_grad
 
 
+def test_fgsm_on_a_cnn_equals_torch():
+    """Conv, ReLU, max pooling and linear layers in the input gradient: the adversarial images of
+    the mnist-cnn architecture equal PyTorch's (float64, so no gradient sign is lost to rounding)."""
+    from graphgrad.models import SimpleCNN
+
+    torch = pytest.importorskip("torch")
+    graphgrad.manual_seed(0)
+    model = SimpleCNN(channels=(4, 8), hidden=16, image_size=12).double()
+    tnn = torch.nn
+    tm = tnn.Sequential(tnn.Conv2d(1, 4, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                        tnn.Conv2d(4, 8, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
+                        tnn.Linear(72, 16), tnn.ReLU(), tnn.Linear(16, 10)).double()
+    weights = [torch.tensor(p.detach().numpy()) for p in model.parameters()]
+    tm.load_state_dict(dict(zip(tm.state_dict(), weights)))
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(0, 1, size=(20, 1, 12, 12)), rng.integers(0, 10, size=20)
+    tx = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.cross_entropy(tm(tx), torch.tensor(y)).backward()
+    expected = np.clip(x + 0.1 * np.sign(tx.grad.numpy()), 0, 1)
+    adv = fgsm(model, graphgrad.tensor(x), y, 0.1, clamp=(0, 1))
+    np.testing.assert_allclose(adv.numpy(), expected, atol=1e-12)
+
+
 def test_pgd_without_random_start_equals_torch_loop():
     model = _trained_model()
     x, y = _data(16, seed=2)

@@ -125,7 +125,16 @@ def test_adversarial_mnist(tmp_path):
     assert png(folder / "plots" / "accuracy_vs_epsilon.png")
     assert png(folder / "plots" / "adversarial_examples.png")
     assert "FGSM at eps 0.1" in report
+    assert "FGSM takes the standard model below 50% accuracy at eps" in report
     assert (folder / "standard" / "report.md").exists() and (folder / "adversarial" / "checkpoint.npz").exists()
+
+
+def test_eps_at_accuracy_interpolates_the_first_crossing():
+    from graphgrad.recipes.adversarial import eps_at_accuracy
+
+    assert eps_at_accuracy({0.0: 0.98, 0.1: 0.8, 0.2: 0.4, 0.3: 0.1}) == pytest.approx(0.175)
+    assert eps_at_accuracy({0.0: 0.98, 0.1: 0.9}) is None
+    assert eps_at_accuracy({0.0: 0.3, 0.1: 0.1}) == 0.0
 
 
 def test_bad_setting_is_one_line(tmp_path):
