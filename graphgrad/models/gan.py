@@ -8,6 +8,10 @@ batch norm and ReLU and a strided-convolution discriminator with LeakyReLU, size
     G: z (100) -> Linear -> 2c x 7 x 7 -> ConvT 4x4/2 -> c x 14 x 14 -> ConvT 4x4/2 -> C x 28 x 28, tanh
     D: C x 28 x 28 -> Conv 4x4/2 -> c x 14 x 14 -> Conv 4x4/2 -> 2c x 7 x 7 -> Linear -> 1 logit
 
+``extra_layers`` (the ``n_extra_layers`` of the DCGAN and WGAN reference code) inserts that many
+3x3 stride-1 convolutions at c x 14 x 14 in both networks: more depth where the strokes are drawn,
+at little cost.
+
 Generated images lie in [-1, 1] (tanh), so real images are scaled to [-1, 1] for training.
 """
 from __future__ import annotations
@@ -28,6 +32,12 @@ def dcgan_init_(module) -> None:
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+def _count(layer: str, extra_layers) -> int:
+    if isinstance(extra_layers, bool) or not isinstance(extra_layers, int) or extra_layers < 0:
+        raise ValueError(f"{layer}: extra_layers must be an integer >= 0, got {extra_layers!r}")
+    return extra_layers
 
 
 class MLPGenerator(nn.Sequential):
@@ -61,15 +71,18 @@ class DCGenerator(nn.Sequential):
     """z (N, latent_dim) -> (N, image_channels, 4s, 4s) in [-1, 1], s = ``image_size`` / 4."""
 
     def __init__(self, latent_dim: int = 100, channels: int = 64, image_channels: int = 1,
-                 image_size: int = 28):
+                 image_size: int = 28, extra_layers: int = 0):
         if image_size % 4:
             raise ValueError(f"DCGenerator: image_size must be a multiple of 4, got {image_size}")
         s, c = image_size // 4, channels
+        extra = []
+        for _ in range(_count("DCGenerator", extra_layers)):
+            extra += [nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
         super().__init__(
             nn.Linear(latent_dim, 2 * c * s * s, bias=False), nn.BatchNorm1d(2 * c * s * s), nn.ReLU(),
             nn.Unflatten(1, (2 * c, s, s)),
             nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c),
-            nn.ReLU(),
+            nn.ReLU(), *extra,
             nn.ConvTranspose2d(c, image_channels, 4, stride=2, padding=1), nn.Tanh())
 
 
@@ -79,12 +92,16 @@ class DCDiscriminator(nn.Sequential):
     alone, which batch norm breaks)."""
 
     def __init__(self, channels: int = 64, image_channels: int = 1, image_size: int = 28,
-                 batch_norm: bool = True):
+                 batch_norm: bool = True, extra_layers: int = 0):
         if image_size % 4:
             raise ValueError(f"DCDiscriminator: image_size must be a multiple of 4, got {image_size}")
         s, c = image_size // 4, channels
+        extra = []
+        for _ in range(_count("DCDiscriminator", extra_layers)):
+            extra += [nn.Conv2d(c, c, 3, padding=1, bias=not batch_norm),
+                      nn.BatchNorm2d(c) if batch_norm else nn.Identity(), nn.LeakyReLU(0.2)]
         super().__init__(
-            nn.Conv2d(image_channels, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(image_channels, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2), *extra,
             nn.Conv2d(c, 2 * c, 4, stride=2, padding=1, bias=not batch_norm),
             nn.BatchNorm2d(2 * c) if batch_norm else nn.Identity(), nn.LeakyReLU(0.2),
             nn.Flatten(), nn.Linear(2 * c * s * s, 1))
@@ -127,13 +144,16 @@ class GAN(_GANPair):
 class DCGAN(_GANPair):
     """Deep convolutional GAN: ``DCGenerator`` and ``DCDiscriminator`` with DCGAN's initialisation.
 
-    ``channels`` is c in the module docstring (64 gives G 2c=128 -> 64 -> 1 channels)."""
+    ``channels`` is c in the module docstring (64 gives G 2c=128 -> 64 -> 1 channels);
+    ``d_channels`` sets the discriminator's c on its own (default: the same)."""
 
     def __init__(self, latent_dim: int = 100, channels: int = 64, image_channels: int = 1,
-                 image_size: int = 28, d_batch_norm: bool = True):
+                 image_size: int = 28, d_batch_norm: bool = True, extra_layers: int = 0,
+                 d_channels: int | None = None):
         super().__init__()
         self.latent_dim = int(latent_dim)
         self.image_shape = (image_channels, image_size, image_size)
-        self.generator = DCGenerator(latent_dim, channels, image_channels, image_size)
-        self.discriminator = DCDiscriminator(channels, image_channels, image_size, d_batch_norm)
+        self.generator = DCGenerator(latent_dim, channels, image_channels, image_size, extra_layers)
+        self.discriminator = DCDiscriminator(channels if d_channels is None else d_channels,
+                                             image_channels, image_size, d_batch_norm, extra_layers)
         dcgan_init_(self)

@@ -39,7 +39,8 @@ GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 
                     batch_size=64, lr=2e-4, beta1=0.5)
 # Sized for the 2-core CPU budget: channels 32 (G: 64x7x7 -> 32x14x14 -> 1x28x28), many small
 # batches, and samples from an exponential moving average of the generator's weights.
-DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_batch_norm=True, loss="nonsaturating",
+DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0,
+                      d_batch_norm=True, loss="nonsaturating",
                       gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, epochs=120,
                       batch_size=32, lr=2e-4, beta1=0.5)
 
@@ -61,7 +62,9 @@ def _build(config: dict):
                        dropout=config["dropout"])
         if kind == "dcgan-mnist":
             return DCGAN(config["latent_dim"], config["channels"],
-                         d_batch_norm=config["d_batch_norm"])
+                         d_batch_norm=config["d_batch_norm"],
+                         extra_layers=config.get("extra_layers", 0),
+                         d_channels=config.get("d_channels"))
     except (TypeError, ValueError) as exc:
         raise RecipeError(f"{kind}: {exc}") from None
     raise RecipeError(f"{kind} is not a generative recipe")

@@ -170,6 +170,22 @@ def test_dcgan_architecture_and_init():
                    .discriminator.modules())
 
 
+def test_dcgan_extra_layers_and_discriminator_width():
+    model = DCGAN(latent_dim=8, channels=4, extra_layers=2, d_channels=6)
+    g_convs = [m for m in model.generator.modules() if type(m) is nn.Conv2d]
+    assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride) for m in g_convs] == \
+        [(4, 4, (3, 3), (1, 1))] * 2  # stride-1 3x3 convolutions at c x 14 x 14
+    d_convs = [m for m in model.discriminator.modules() if isinstance(m, nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels) for m in d_convs] == [(1, 6), (6, 6), (6, 6), (6, 12)]
+    x = model.sample(3)
+    assert x.shape == (3, 1, 28, 28) and model.discriminator(x).shape == (3, 1)
+    plain = DCGAN(latent_dim=8, channels=4)
+    assert len(list(plain.generator.modules())) < len(list(model.generator.modules()))
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="DCGenerator: extra_layers must be an integer >= 0"):
+            DCGAN(channels=4, extra_layers=bad)
+
+
 def test_sample_with_generator_is_reproducible():
     model = DCGAN(latent_dim=8, channels=4)
     a = model.sample(4, generator=gg.Generator().manual_seed(3)).numpy()
