@@ -87,3 +87,18 @@ def test_python_dash_m_works():
     result = subprocess.run([sys.executable, "-m", "graphgrad", "list"], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0 and "mnist-cnn" in result.stdout
+
+
+def test_the_seed_fixes_the_whole_run(tmp_path):
+    """Same config, same seed: the same initial weights, batches and final metrics."""
+    metrics = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        result = graphgrad("run", "mnist-cnn", "--epochs", "1", "--set",
+                           "model_args={\"channels\": [4, 8], \"hidden\": 16}", "--out", str(out),
+                           "--quiet")
+        assert result.returncode == 0, result.stderr
+        (run,) = out.iterdir()
+        metrics.append(json.loads((run / "test_metrics.json").read_text()))
+        metrics[-1].pop("train_time_s")
+    assert metrics[0] == metrics[1]

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from .. import autograd, tensor
+from .. import autograd, manual_seed, tensor
 from ..attacks import AdversarialBatch, fgsm, pgd
 from ..train import RunDir, atomic_write_text
 from ..viz import image_grid
@@ -105,8 +105,10 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
 
             keep = np.random.default_rng(0).permutation(len(data.train))[:int(config["train_limit"])]
             data.train = Subset(data.train, sorted(keep.tolist()))
+            data.description += f" (training limited to {len(data.train)})"
         sub = RunDir(os.path.join(run_dir.path, "standard"))
         model_args = dict(config.get("model_args") or {})
+        manual_seed(config["seed"])  # the initial weights are part of the run's configuration
         model = build_model("simple_cnn", **model_args)
         train_classifier(dict(config, recipe=f"{config['recipe']}/standard"), sub, model, data,
                          progress=progress)
@@ -115,6 +117,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
                   "mnist-cnn's other settings (subfolder standard/)")
     if config["adversarial_training"]:
         sub = RunDir(os.path.join(run_dir.path, "adversarial"))
+        manual_seed(config["seed"])  # the same initial weights as the standard model
         robust = build_model("simple_cnn", **model_args)
         mix = AdversarialBatch(robust, fgsm, config["train_eps"] / MNIST_STD[0],
                                fraction=config["adversarial_fraction"], clamp=pixel_bounds())

@@ -1,6 +1,7 @@
 """The image-classification recipes of the lectures, on MNIST, Fashion-MNIST and CIFAR-10."""
 from __future__ import annotations
 
+from .. import manual_seed
 from .classification import train_classifier
 from .registry import RecipeError, register
 from .vision_data import load_vision_data
@@ -37,6 +38,7 @@ def run_classification(config: dict, run_dir, resume: bool = False, progress: bo
     if name == "simple_cnn":
         args.setdefault("image_size", data.input_size[-1])
     args.setdefault("num_classes", len(data.classes))
+    manual_seed(config["seed"])  # the initial weights are part of the run's configuration
     model = build_model(name, **args)
     mixup = None
     if config.get("mixup") or config.get("cutmix"):
