@@ -59,10 +59,12 @@ class LeakyRelu(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, negative_slope):
-        positive = x > 0
+        # One multiply by a 1-or-slope array serves as output and as saved gradient (x * 1 is x).
+        kind = x.dtype.type
+        slope = np.where(x > 0, kind(1), kind(negative_slope))
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(np.where(positive, 1.0, negative_slope).astype(x.dtype))
-        return np.where(positive, x, x * x.dtype.type(negative_slope))
+            ctx.save_for_backward(slope)
+        return x * slope
 
     @staticmethod
     def backward(ctx, g):
