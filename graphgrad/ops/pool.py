@@ -100,8 +100,8 @@ def max_pool_array(x, kernel, stride, pads, dilation, out_shape, need_arg=True):
                     arg *= adt(ra - la)
                 if la:
                     arg += adt(la)
-            else:  # la + upd * (ra - la), wrapping in uint8: ~40x faster than np.where, whose
-                # per-element branch mispredicts on the coin-flip ``upd`` of real data
+            else:  # la + upd * (ra - la) (a uint8 difference wraps around and back): ~40x
+                # faster than np.where, whose per-element branch mispredicts on real data
                 arg = np.subtract(ra, la, dtype=adt)
                 arg *= upd
                 arg += la
