@@ -29,3 +29,17 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
             exec(compile(code, f"{page} block {i + 1}", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
             raise AssertionError(f"{page}, python block {i + 1} failed: {exc!r}\n{code}") from exc
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_local_links_and_images_exist(page):
+    """Every relative link or image in a page points at a file of the repository."""
+    with open(os.path.join(ROOT, page), encoding="utf-8") as f:
+        targets = LINK.findall(f.read())
+    folder = os.path.dirname(os.path.join(ROOT, page))
+    missing = [t for t in targets if not re.match(r"[a-z]+:|#", t)
+               and not os.path.exists(os.path.join(folder, t.split("#")[0]))]
+    assert not missing, f"{page} links to missing files: {missing}"
