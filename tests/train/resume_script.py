@@ -27,6 +27,9 @@ class KillInEpoch2(Callback):
 
 def main():
     run_dir, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    # A test runner started in the background by a shell without job control hands SIGINT down
+    # ignored, and Python then installs no Ctrl-C handler; this script tests Ctrl-C, so restore it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     graphgrad.manual_seed(1)
     rng = np.random.default_rng(0)
     x = graphgrad.tensor(rng.standard_normal((160, 1, 8, 8)).astype(np.float32))

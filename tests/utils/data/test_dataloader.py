@@ -220,9 +220,12 @@ def test_timeout():
 
 
 SCRIPT = textwrap.dedent("""
-    import os, sys, time
+    import os, signal, sys, time
     import numpy as np
     from graphgrad.utils.data import DataLoader, Dataset
+
+    # Ctrl-C is the subject: restore Python's handler even if SIGINT was handed down ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     class Slow(Dataset):
         def __getitem__(self, i):
