@@ -69,3 +69,15 @@ def test_same_script_same_losses():
     np.testing.assert_allclose(gg_losses, torch_losses, rtol=1e-4, atol=1e-5)
     assert gg_acc == pytest.approx(torch_acc)
     assert gg_losses[-1] < gg_losses[0]
+
+
+def test_top_level_namespace_holds_no_internal_modules():
+    """``graphgrad.<name>`` is a PyTorch-style function or a subpackage, never an ops file
+    (``graphgrad.conv``, ``graphgrad.pool`` would shadow nothing in PyTorch but mislead)."""
+    import types
+
+    import graphgrad
+
+    leaked = [k for k, v in vars(graphgrad).items()
+              if isinstance(v, types.ModuleType) and v.__name__.startswith("graphgrad.ops.")]
+    assert not leaked, leaked

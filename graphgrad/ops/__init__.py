@@ -25,3 +25,10 @@ from .scatter_gather import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
+
+# What ``from graphgrad.ops import *`` (and so ``import graphgrad``) exports: the functions above,
+# not the module names the imports bound here (``graphgrad.conv`` would be no PyTorch name).
+import types as _types  # noqa: E402
+
+__all__ = sorted(name for name, value in globals().items()
+                 if not name.startswith("_") and not isinstance(value, _types.ModuleType))
