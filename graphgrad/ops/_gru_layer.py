@@ -5,8 +5,9 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._rnn_layer_common import _graph_backward, _layer_checks, _order, _run_unrolled
-from .rnn import _check_dtypes, _offsets, _ones_dot, _previous, gru_cell_step
+from ._rnn_layer_common import (_check_tensor_dtypes, _graph_backward, _input_projection,
+                                _layer_checks, _order, _run_unrolled)
+from .rnn import _offsets, _ones_dot, _previous, gru_cell_step
 
 
 def _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes, reverse):
@@ -128,9 +129,7 @@ def _gru_backward(needs, x, h0, w_ih, w_hh, out, act, ghn, sizes, reverse, d_out
 
 def _gru_unrolled(sizes, reverse):
     def run(x, h0, w_ih, w_hh, b_ih, b_hh):
-        xp = x @ w_ih.t()
-        if b_ih is not None:
-            xp = xp + b_ih
+        xp = _input_projection(x, w_ih, b_ih)  # b_hh goes with h: the reset gate scales its n part
         w_hh_t = w_hh.t()
 
         def step(off, bs, states):
@@ -175,8 +174,7 @@ def gru_layer(input: Tensor, batch_sizes, h0: Tensor, weight_ih: Tensor, weight_
     ``output (N, H)`` and ``h_n (B, H)``. See ``lstm_layer`` for the layout."""
     args = (input, h0, weight_ih, weight_hh, bias_ih, bias_hh)
     names = ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    _check_dtypes("gru_layer", [(nm, a._data if a is not None else None)
-                                for nm, a in zip(names, args)])
+    _check_tensor_dtypes("gru_layer", names, args)
     h = weight_hh.shape[0] // 3
     extra = [("weight_hh", weight_hh, (3 * h, h)), ("bias_ih", bias_ih, (3 * h,)),
              ("bias_hh", bias_hh, (3 * h,))]

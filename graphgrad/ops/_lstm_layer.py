@@ -8,8 +8,9 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._rnn_layer_common import _graph_backward, _layer_checks, _order, _run_unrolled
-from .rnn import _check_dtypes, _lstm_perm, lstm_cell_step
+from ._rnn_layer_common import (_check_tensor_dtypes, _graph_backward, _input_projection,
+                                _layer_checks, _order, _run_unrolled)
+from .rnn import _lstm_perm, lstm_cell_step
 
 
 def _padded_index(sizes: list) -> np.ndarray | None:
@@ -235,11 +236,7 @@ def _lstm_backward(needs, x, h0, c0, w_ih, w_hh, w_hr, peep, saved, sizes, rever
 
 def _lstm_unrolled(sizes, reverse):
     def run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, w_ci, w_cf, w_co):
-        xp = x @ w_ih.t()
-        if b_ih is not None:
-            xp = xp + b_ih
-        if b_hh is not None:
-            xp = xp + b_hh
+        xp = _input_projection(x, w_ih, b_ih, b_hh)
         w_hh_t = w_hh.t()
 
         def step(off, bs, states):
@@ -299,8 +296,7 @@ def lstm_layer(input: Tensor, batch_sizes, h0: Tensor, c0: Tensor, weight_ih: Te
     args = (input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, w_ci, w_cf, w_co)
     names = ("input", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr",
              "w_ci", "w_cf", "w_co")
-    _check_dtypes("lstm_layer", [(nm, a._data if a is not None else None)
-                                 for nm, a in zip(names, args)])
+    _check_tensor_dtypes("lstm_layer", names, args)
     p = weight_hh.shape[1]
     h = weight_hh.shape[0] // 4
     extra = [("c0", c0, (h0.shape[0], h)), ("bias_ih", bias_ih, (4 * h,)),

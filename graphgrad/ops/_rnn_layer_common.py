@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..autograd import grad_mode
 from ..autograd.engine import grad as _autograd_grad
-from .rnn import _cat, _check_batch_sizes, _check_shape, _offsets
+from .rnn import _cat, _check_batch_sizes, _check_dtypes, _check_shape, _offsets
 
 
 def _order(n_steps: int, reverse: bool):
@@ -77,3 +77,17 @@ def _layer_checks(op, x, h0, w_ih, w_hh, k, p, batch_sizes, extra=()):
     for name, a, shape in extra:
         _check_shape(op, name, a, shape)
     return sizes, hidden
+
+
+def _check_tensor_dtypes(op, names, args) -> None:
+    """``_check_dtypes`` on the arrays of tensor arguments (None for an absent optional one)."""
+    _check_dtypes(op, [(nm, a._data if a is not None else None) for nm, a in zip(names, args)])
+
+
+def _input_projection(x, w_ih, *biases):
+    """``x @ w_ih^T`` plus every bias that is present (graph ops, for the graph backward)."""
+    xp = x @ w_ih.t()
+    for b in biases:
+        if b is not None:
+            xp = xp + b
+    return xp

@@ -5,8 +5,9 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._rnn_layer_common import _graph_backward, _layer_checks, _order, _run_unrolled
-from .rnn import _check_dtypes, _offsets, _ones_dot, _previous, rnn_cell_step
+from ._rnn_layer_common import (_check_tensor_dtypes, _graph_backward, _input_projection,
+                                _layer_checks, _order, _run_unrolled)
+from .rnn import _offsets, _ones_dot, _previous, rnn_cell_step
 
 
 def _rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes, reverse, relu):
@@ -71,11 +72,7 @@ def _rnn_backward(needs, x, h0, w_ih, w_hh, out, sizes, reverse, relu, d_out, d_
 
 def _rnn_unrolled(sizes, reverse, nonlinearity):
     def run(x, h0, w_ih, w_hh, b_ih, b_hh):
-        xp = x @ w_ih.t()
-        if b_ih is not None:
-            xp = xp + b_ih
-        if b_hh is not None:
-            xp = xp + b_hh
+        xp = _input_projection(x, w_ih, b_ih, b_hh)
         w_hh_t = w_hh.t()
 
         def step(off, bs, states):
@@ -122,8 +119,7 @@ def rnn_layer(input: Tensor, batch_sizes, h0: Tensor, weight_ih: Tensor, weight_
                          "'relu'")
     args = (input, h0, weight_ih, weight_hh, bias_ih, bias_hh)
     names = ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
-    _check_dtypes("rnn_layer", [(nm, a._data if a is not None else None)
-                                for nm, a in zip(names, args)])
+    _check_tensor_dtypes("rnn_layer", names, args)
     h = weight_hh.shape[0]
     extra = [("weight_hh", weight_hh, (h, h)), ("bias_ih", bias_ih, (h,)),
              ("bias_hh", bias_hh, (h,))]
