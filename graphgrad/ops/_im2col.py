@@ -10,6 +10,7 @@ technique of Chainer's ``utils/conv.py``); the inverse (``col2im``) is one slice
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -146,19 +147,47 @@ def im2col_cm(x: np.ndarray, kernel, stride, pads, dilation, out_shape) -> np.nd
     return col
 
 
-def col2im_cm(col: np.ndarray, spatial, kernel, stride, pads, dilation) -> np.ndarray:
-    """The adjoint of ``im2col_cm``: scatter-add ``(C, *kernel, N, *out)`` into
-    ``(N, C, *spatial)``."""
-    nd = len(kernel)
-    c = col.shape[0]
-    n = col.shape[1 + nd]
-    out_shape = col.shape[2 + nd:]
-    extent = padded_extent(spatial, kernel, stride, pads, dilation, out_shape)
-    buf = np.zeros((n, c) + extent, dtype=col.dtype)
-    bt = buf.swapaxes(0, 1)
+def shift_grid(out_shape, kernel, stride, dilation) -> tuple:
+    """The grid ``col2im_cm`` wants its columns on: each of ``out_shape`` grown by the largest
+    whole-stride shift a kernel offset makes, ``(k - 1) d // s``."""
+    return tuple(o + (k - 1) * d // s for o, k, s, d in zip(out_shape, kernel, stride, dilation))
+
+
+def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape) -> np.ndarray:
+    """The adjoint of ``im2col_cm``: scatter-add ``(C, *k, N, *grid)`` into ``(N, C, *spatial)``.
+
+    ``col`` is laid out on ``shift_grid(out_shape, ...)`` with zeros outside ``out_shape``. Kernel
+    offset ``t`` sends output position ``o`` to padded position ``(o + t d // s) s + t d % s``: to
+    phase ``t d % s`` of the stride, shifted by ``t d // s`` whole steps. On that phase's own grid
+    the shift is a single offset into the flattened ``(N, *grid)`` block of each channel, so one
+    kernel offset is ONE contiguous add of C rows (the zero margin absorbs what spills over),
+    where a strided add into the image would loop over C N rows of a few values each. The phases
+    are then interleaved into the image, one strided copy per phase.
+    """
+    nd = len(spatial)
+    kernel = col.shape[1:1 + nd]
+    c, n, grid = col.shape[0], col.shape[1 + nd], col.shape[2 + nd:]
+    block = n * math.prod(grid)
+    step = [math.prod(grid[j + 1:]) for j in range(nd)]  # element strides of the grid
+    phase_of = {}
     for off in offsets(kernel):
-        view = bt[window(off, stride, dilation, out_shape)]
-        view += col[(slice(None),) + off]
-    if tuple(extent) == tuple(spatial):
-        return buf
-    return np.ascontiguousarray(buf[interior(spatial, pads)])
+        phase_of.setdefault(tuple(t * d % s for t, s, d in zip(off, stride, dilation)), []).append(off)
+    acc = workspace((len(phase_of), c, block), col.dtype)
+    acc.fill(0)
+    for acc_phase, taps in zip(acc, phase_of.values()):
+        for off in taps:
+            start = sum(t * d // s * e for t, s, d, e in zip(off, stride, dilation, step))
+            target = acc_phase[:, start:]
+            target += col[(slice(None),) + off].reshape(c, block)[:, :block - start]
+    out = np.zeros((n, c) + tuple(spatial), dtype=col.dtype)
+    for acc_phase, phase in zip(acc, phase_of):
+        src, dst = [slice(None), slice(None)], [slice(None), slice(None)]
+        for r, s, (lo, _), size, g in zip(phase, stride, pads, spatial, grid):
+            first = max(0, -(-(lo - r) // s))  # grid steps that land inside the unpadded image
+            count = max(0, min(g, (lo + size - 1 - r) // s + 1) - first)
+            begin = first * s + r - lo
+            src.append(slice(first, first + count))
+            dst.append(slice(begin, begin + (count - 1) * s + 1, s) if count else slice(0, 0))
+        out[tuple(dst)] = acc_phase.reshape((c, n) + tuple(grid))[tuple(src)].swapaxes(0, 1)
+    release(acc)
+    return out

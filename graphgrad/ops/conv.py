@@ -5,7 +5,7 @@ Three ops cover everything, each the others' derivative:
 - ``ConvNd(x, w, b)``: im2col of ``x`` (one slice copy per kernel offset) and one (batched) matrix
   product per group.
 - ``ConvTransposeNd(x, w, b)``: the adjoint of ``ConvNd`` in its input: one matrix product with
-  ``w``'s transpose, then col2im (one slice add per kernel offset).
+  ``w``'s transpose, then col2im (one flat add per kernel offset, see ``_im2col.col2im_cm``).
 - ``ConvWeight(x, gy)``: the weight gradient of ``ConvNd`` (bilinear in ``x`` and ``gy``).
 
 d ConvNd / dx is ConvTransposeNd, d ConvNd / dw is ConvWeight; d ConvTransposeNd / dx is ConvNd,
@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._im2col import col2im_cm, conv_out_size, im2col_cm, ntuple, release, workspace
+from ._im2col import col2im_cm, conv_out_size, im2col_cm, ntuple, release, shift_grid, workspace
 
 # The forward's column array is kept for the weight gradient when it is at most this large
 # (saves redoing im2col in backward); larger ones are rebuilt, trading time for memory.
@@ -92,17 +92,33 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     return gw.reshape((o, c // groups) + tuple(kernel))
 
 
+def _on_grid(x_cm: np.ndarray, grid) -> np.ndarray:
+    """``x_cm`` ``(O, N, *in)`` copied into the top-left corner of a zeroed ``(O, N, *grid)``
+    workspace array (``grid`` >= ``in`` in every dim)."""
+    out = workspace(x_cm.shape[:2] + tuple(grid), x_cm.dtype)
+    out.fill(0)
+    out[(slice(None), slice(None)) + tuple(slice(0, s) for s in x_cm.shape[2:])] = x_cm
+    return out
+
+
 def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=None, x_cm=None):
     """The adjoint of ``conv_array`` in its input: ``x`` ``(N, O, *in)`` -> ``(N, C, *spatial)``
-    with weight ``(O, C/g, *k)``."""
+    with weight ``(O, C/g, *k)``. The columns are computed on ``shift_grid`` (``x`` padded with
+    zeros at the high end of each dim), which ``col2im_cm`` needs for its flat adds."""
     n, o = x.shape[:2]
     kernel = w.shape[2:]
     cg = w.shape[1]
     in_shape = x.shape[2:]
-    q = n * math.prod(in_shape)
+    grid = shift_grid(in_shape, kernel, stride, dilation)
     own_x = x_cm is None
     if own_x:
         x_cm = _to_channel_major(x)
+    if grid != tuple(in_shape):
+        x_grid = _on_grid(x_cm, grid)
+        if own_x:
+            release(x_cm)
+        x_cm, own_x = x_grid, True
+    q = n * math.prod(grid)
     k = cg * math.prod(kernel)
     if groups == 1:
         dcol = _matmul(w.reshape(o, -1).T, x_cm.reshape(o, q), (k, q), x.dtype)
@@ -111,8 +127,8 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
                        x_cm.reshape(groups, o // groups, q), (groups, k, q), x.dtype)
     if own_x:
         release(x_cm)
-    out = col2im_cm(dcol.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(in_shape)),
-                    spatial, kernel, stride, pads, dilation)
+    out = col2im_cm(dcol.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(grid)),
+                    spatial, stride, pads, dilation, in_shape)
     release(dcol)
     if bias is not None:
         out += bias.reshape((1, -1) + (1,) * len(spatial))
