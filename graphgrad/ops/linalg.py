@@ -44,11 +44,11 @@ class Matmul(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = g2.unsqueeze(-2)
+        g2 = g  # b's axis first: for vector . vector, g is 0-d and becomes (1, 1)
         if b.ndim == 1:
             g2 = g2.unsqueeze(-1)
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-2)
         grad_a = grad_b = None
         if need_a:
             grad_a = sum_to(g2 @ b2.transpose(-1, -2), a2.shape).reshape(a.shape)
@@ -64,11 +64,11 @@ class Matmul(ArrayFunction):
             return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = g2[..., None, :]
+        g2 = g  # b's axis first: for vector . vector, g is 0-d and becomes (1, 1)
         if b.ndim == 1:
             g2 = g2[..., None]
+        if a.ndim == 1:
+            g2 = g2[..., None, :]
         grad_a = grad_b = None
         if need_a:
             grad_a = sum_to_array(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
