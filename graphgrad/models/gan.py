@@ -145,11 +145,13 @@ class DCGAN(_GANPair):
     """Deep convolutional GAN: ``DCGenerator`` and ``DCDiscriminator`` with DCGAN's initialisation.
 
     ``channels`` is c in the module docstring (64 gives G 2c=128 -> 64 -> 1 channels);
-    ``d_channels`` sets the discriminator's c on its own (default: the same)."""
+    ``d_channels`` sets the discriminator's c on its own (default: the same);
+    ``d_spectral_norm`` spectrally normalises every convolution and linear layer of the
+    discriminator (``nn.utils.spectral_norm``; Miyato et al. 2018 use it instead of batch norm)."""
 
     def __init__(self, latent_dim: int = 100, channels: int = 64, image_channels: int = 1,
                  image_size: int = 28, d_batch_norm: bool = True, extra_layers: int = 0,
-                 d_channels: int | None = None):
+                 d_channels: int | None = None, d_spectral_norm: bool = False):
         super().__init__()
         self.latent_dim = int(latent_dim)
         self.image_shape = (image_channels, image_size, image_size)
@@ -157,3 +159,7 @@ class DCGAN(_GANPair):
         self.discriminator = DCDiscriminator(channels if d_channels is None else d_channels,
                                              image_channels, image_size, d_batch_norm, extra_layers)
         dcgan_init_(self)
+        if d_spectral_norm:  # after the init: it reparametrises the initialised weights
+            for m in self.discriminator.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    nn.utils.spectral_norm(m)

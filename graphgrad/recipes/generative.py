@@ -38,13 +38,13 @@ VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], c
 # 300, with samples from the weights' moving average, all ten digits come out (docs/recipes.md).
 GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
                     loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995,
-                    translate=0, epochs=300, batch_size=64, lr=2e-4, beta1=0.5)
+                    translate=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, beta1=0.5)
 # Sized for the 2-core CPU budget: channels 32 (G: 64x7x7 -> 32x14x14 -> 1x28x28), many small
 # batches, and samples from an exponential moving average of the generator's weights.
 DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0,
-                      d_batch_norm=True, loss="nonsaturating",
+                      d_batch_norm=True, d_spectral_norm=False, loss="nonsaturating",
                       gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, epochs=120,
-                      batch_size=32, lr=2e-4, beta1=0.5)
+                      batch_size=32, lr=2e-4, d_lr=None, beta1=0.5)
 
 
 # ------------------------------------------------------------------------------ building blocks
@@ -66,7 +66,8 @@ def _build(config: dict):
             return DCGAN(config["latent_dim"], config["channels"],
                          d_batch_norm=config["d_batch_norm"],
                          extra_layers=config.get("extra_layers", 0),
-                         d_channels=config.get("d_channels"))
+                         d_channels=config.get("d_channels"),
+                         d_spectral_norm=config.get("d_spectral_norm", False))
     except (TypeError, ValueError) as exc:
         raise RecipeError(f"{kind}: {exc}") from None
     raise RecipeError(f"{kind} is not a generative recipe")
@@ -275,16 +276,18 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
         sampler.train(was)
         return out
 
+    d_lr = config["lr"] if config.get("d_lr") is None else config["d_lr"]  # TTUR: a d_lr of its own
     trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
-                         optim.Adam(d.parameters(), lr=config["lr"], betas=betas), model.latent_dim,
+                         optim.Adam(d.parameters(), lr=d_lr, betas=betas), model.latent_dim,
                          loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
                          real_label=config["real_label"], ema_decay=config.get("ema"),
                          augment=RandomTranslate(config["translate"]) if config.get("translate") else None,
                          run_dir=run_dir, progress=progress,
                          callbacks=[_EpochSamples(os.path.join(run_dir.plots, "samples"),
                                                   fixed_samples, (-1.0, 1.0))])
+    lrs = f"lr {config['lr']:g}" + (f", discriminator lr {d_lr:g}" if d_lr != config["lr"] else "")
     desc = (f"`{type(model).__name__}`: generator {_n_params(g)}, discriminator {_n_params(d)} "
-            f"parameters; {config['loss']} loss, Adam(lr {config['lr']:g}, betas {betas})")
+            f"parameters; {config['loss']} loss, Adam({lrs}, betas {betas})")
     print(f"run folder: {run_dir.path}\nmodel: {desc}; data: {len(x)} training digits", flush=True)
     history = trainer.fit(train, epochs=config["epochs"], resume=resume)
     if trainer.generator_ema is not None:  # the averaged generator makes the samples from now on

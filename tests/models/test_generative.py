@@ -186,6 +186,22 @@ def test_dcgan_extra_layers_and_discriminator_width():
             DCGAN(channels=4, extra_layers=bad)
 
 
+def test_dcgan_spectrally_normalised_discriminator():
+    model = DCGAN(latent_dim=8, channels=4, d_batch_norm=False, d_spectral_norm=True)
+    layers = [m for m in model.discriminator.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(layers) == 3
+    for m in layers:  # weight_orig is the parameter; the used weight has largest singular value ~1
+        assert "weight_orig" in dict(m.named_parameters()) and "weight" not in dict(m.named_parameters())
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.discriminator.modules())
+    for _ in range(20):
+        model.discriminator(gg.randn(2, 1, 28, 28))
+    for m in layers:
+        w = m.weight.detach().numpy()
+        assert abs(np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False)[0] - 1) < 0.05
+    assert not any(isinstance(getattr(m, "weight_orig", None), nn.Parameter)
+                   for m in model.generator.modules())
+
+
 def test_sample_with_generator_is_reproducible():
     model = DCGAN(latent_dim=8, channels=4)
     a = model.sample(4, generator=gg.Generator().manual_seed(3)).numpy()
@@ -197,6 +213,7 @@ def test_sample_with_generator_is_reproducible():
     lambda: Autoencoder(latent_dim=2, arch="conv", channels=(4, 8)),
     lambda: VAE(latent_dim=3, hidden_sizes=(16,)),
     lambda: DCGAN(latent_dim=8, channels=4),
+    lambda: DCGAN(latent_dim=8, channels=4, d_batch_norm=False, d_spectral_norm=True),
     lambda: GAN(latent_dim=8, g_hidden=(16,), d_hidden=(16,)),
 ])
 def test_checkpoint_round_trip(make, tmp_path):

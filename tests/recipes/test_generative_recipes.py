@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 EXE = shutil.which("graphgrad")
@@ -82,6 +83,16 @@ def test_generate_writes_a_grid_and_resume_continues(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     rows = (run / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 3 and (run / "plots" / "samples" / "epoch_003.png").exists()
+
+
+def test_dcgan_discriminator_options(tmp_path):
+    run, result = _run("dcgan-mnist", tmp_path, "--set", "d_spectral_norm=true", "--set",
+                       "d_batch_norm=false", "--set", "d_lr=0.001")
+    assert "Adam(lr 0.0002, discriminator lr 0.001" in result.stdout
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in rows)
+    result = graphgrad("generate", str(run), "-n", "4")  # the checkpoint loads into the same model
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_generate_refuses_what_it_cannot_sample(tmp_path):
