@@ -38,13 +38,13 @@ VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], c
 # 300, with samples from the weights' moving average, all ten digits come out (docs/recipes.md).
 GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
                     loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995,
-                    translate=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, beta1=0.5)
+                    translate=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
 # Sized for the 2-core CPU budget: channels 32 (G: 64x7x7 -> 32x14x14 -> 1x28x28), many small
 # batches, and samples from an exponential moving average of the generator's weights.
 DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0,
                       d_batch_norm=True, d_spectral_norm=False, loss="nonsaturating",
                       gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, epochs=120,
-                      batch_size=32, lr=2e-4, d_lr=None, beta1=0.5)
+                      batch_size=32, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
 
 
 # ------------------------------------------------------------------------------ building blocks
@@ -132,6 +132,22 @@ class _EpochSamples(Callback):
     def on_epoch_end(self, trainer, row) -> None:
         gviz.save_image_grid(self.sample_fn(), os.path.join(self.folder, f"epoch_{row['epoch']:03d}.png"),
                              nrow=8, value_range=self.value_range)
+
+
+class _LinearLrDecay(Callback):
+    """For the last ``decay_epochs`` of ``epochs``, scale every optimizer's learning rate down
+    linearly (epoch ``epochs - decay_epochs + 1`` runs at full rate, the last at 1/decay_epochs of it).
+    The rate follows from the epoch number alone, so a resumed run gets the same one."""
+
+    def __init__(self, optimizers, epochs: int, decay_epochs: int):
+        self.optimizers, self.epochs, self.decay_epochs = optimizers, epochs, decay_epochs
+        self.base = [[g["lr"] for g in opt.param_groups] for opt in optimizers]
+
+    def on_epoch_start(self, trainer, epoch: int) -> None:
+        factor = min(1.0, (self.epochs - epoch + 1) / self.decay_epochs)
+        for opt, base in zip(self.optimizers, self.base):
+            for group, lr in zip(opt.param_groups, base):
+                group["lr"] = lr * factor
 
 
 def _gif(run_dir, epochs: int) -> str:
@@ -277,14 +293,17 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
         return out
 
     d_lr = config["lr"] if config.get("d_lr") is None else config["d_lr"]  # TTUR: a d_lr of its own
-    trainer = GANTrainer(g, d, optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
-                         optim.Adam(d.parameters(), lr=d_lr, betas=betas), model.latent_dim,
+    optimizers = [optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
+                  optim.Adam(d.parameters(), lr=d_lr, betas=betas)]
+    callbacks = [_EpochSamples(os.path.join(run_dir.plots, "samples"), fixed_samples, (-1.0, 1.0))]
+    decay_epochs = round(config["epochs"] * float(config.get("lr_decay") or 0))
+    if decay_epochs:
+        callbacks.append(_LinearLrDecay(optimizers, config["epochs"], decay_epochs))
+    trainer = GANTrainer(g, d, *optimizers, model.latent_dim,
                          loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
                          real_label=config["real_label"], ema_decay=config.get("ema"),
                          augment=RandomTranslate(config["translate"]) if config.get("translate") else None,
-                         run_dir=run_dir, progress=progress,
-                         callbacks=[_EpochSamples(os.path.join(run_dir.plots, "samples"),
-                                                  fixed_samples, (-1.0, 1.0))])
+                         run_dir=run_dir, progress=progress, callbacks=callbacks)
     lrs = f"lr {config['lr']:g}" + (f", discriminator lr {d_lr:g}" if d_lr != config["lr"] else "")
     desc = (f"`{type(model).__name__}`: generator {_n_params(g)}, discriminator {_n_params(d)} "
             f"parameters; {config['loss']} loss, Adam({lrs}, betas {betas})")

@@ -87,12 +87,27 @@ def test_generate_writes_a_grid_and_resume_continues(tmp_path):
 
 def test_dcgan_discriminator_options(tmp_path):
     run, result = _run("dcgan-mnist", tmp_path, "--set", "d_spectral_norm=true", "--set",
-                       "d_batch_norm=false", "--set", "d_lr=0.001")
+                       "d_batch_norm=false", "--set", "d_lr=0.001", "--set", "lr_decay=0.5")
     assert "Adam(lr 0.0002, discriminator lr 0.001" in result.stdout
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in rows)
     result = graphgrad("generate", str(run), "-n", "4")  # the checkpoint loads into the same model
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_linear_learning_rate_decay_over_the_last_epochs():
+    from graphgrad import nn, optim
+    from graphgrad.recipes.generative import _LinearLrDecay
+
+    opts = [optim.Adam(nn.Linear(2, 1).parameters(), lr=1e-3),
+            optim.SGD(nn.Linear(2, 1).parameters(), lr=0.5)]
+    decay = _LinearLrDecay(opts, epochs=10, decay_epochs=4)
+    seen = []
+    for epoch in range(1, 11):
+        decay.on_epoch_start(None, epoch)
+        seen.append([o.param_groups[0]["lr"] for o in opts])
+    np.testing.assert_allclose(np.array(seen) / [1e-3, 0.5],
+                               [[1, 1]] * 7 + [[0.75, 0.75], [0.5, 0.5], [0.25, 0.25]])
 
 
 def test_generate_refuses_what_it_cannot_sample(tmp_path):
