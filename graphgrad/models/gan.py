@@ -92,18 +92,24 @@ class DCDiscriminator(nn.Sequential):
     alone, which batch norm breaks)."""
 
     def __init__(self, channels: int = 64, image_channels: int = 1, image_size: int = 28,
-                 batch_norm: bool = True, extra_layers: int = 0):
+                 batch_norm: bool = True, extra_layers: int = 0, dropout: float = 0.0):
         if image_size % 4:
             raise ValueError(f"DCDiscriminator: image_size must be a multiple of 4, got {image_size}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"DCDiscriminator: dropout must be in [0, 1), got {dropout}")
         s, c = image_size // 4, channels
+
+        def act():  # LeakyReLU, then dropout if asked (against memorising a small training set)
+            return [nn.LeakyReLU(0.2)] + ([nn.Dropout(dropout)] if dropout else [])
+
         extra = []
         for _ in range(_count("DCDiscriminator", extra_layers)):
             extra += [nn.Conv2d(c, c, 3, padding=1, bias=not batch_norm),
-                      nn.BatchNorm2d(c) if batch_norm else nn.Identity(), nn.LeakyReLU(0.2)]
+                      nn.BatchNorm2d(c) if batch_norm else nn.Identity(), *act()]
         super().__init__(
-            nn.Conv2d(image_channels, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2), *extra,
+            nn.Conv2d(image_channels, c, 4, stride=2, padding=1), *act(), *extra,
             nn.Conv2d(c, 2 * c, 4, stride=2, padding=1, bias=not batch_norm),
-            nn.BatchNorm2d(2 * c) if batch_norm else nn.Identity(), nn.LeakyReLU(0.2),
+            nn.BatchNorm2d(2 * c) if batch_norm else nn.Identity(), *act(),
             nn.Flatten(), nn.Linear(2 * c * s * s, 1))
 
 
@@ -147,17 +153,20 @@ class DCGAN(_GANPair):
     ``channels`` is c in the module docstring (64 gives G 2c=128 -> 64 -> 1 channels);
     ``d_channels`` sets the discriminator's c on its own (default: the same);
     ``d_spectral_norm`` spectrally normalises every convolution and linear layer of the
-    discriminator (``nn.utils.spectral_norm``; Miyato et al. 2018 use it instead of batch norm)."""
+    discriminator (``nn.utils.spectral_norm``; Miyato et al. 2018 use it instead of batch norm);
+    ``d_dropout`` adds dropout after each of the discriminator's LeakyReLUs."""
 
     def __init__(self, latent_dim: int = 100, channels: int = 64, image_channels: int = 1,
                  image_size: int = 28, d_batch_norm: bool = True, extra_layers: int = 0,
-                 d_channels: int | None = None, d_spectral_norm: bool = False):
+                 d_channels: int | None = None, d_spectral_norm: bool = False,
+                 d_dropout: float = 0.0):
         super().__init__()
         self.latent_dim = int(latent_dim)
         self.image_shape = (image_channels, image_size, image_size)
         self.generator = DCGenerator(latent_dim, channels, image_channels, image_size, extra_layers)
         self.discriminator = DCDiscriminator(channels if d_channels is None else d_channels,
-                                             image_channels, image_size, d_batch_norm, extra_layers)
+                                             image_channels, image_size, d_batch_norm, extra_layers,
+                                             d_dropout)
         dcgan_init_(self)
         if d_spectral_norm:  # after the init: it reparametrises the initialised weights
             for m in self.discriminator.modules():

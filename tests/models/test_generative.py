@@ -202,6 +202,22 @@ def test_dcgan_spectrally_normalised_discriminator():
                    for m in model.generator.modules())
 
 
+def test_dcgan_discriminator_dropout():
+    model = DCGAN(latent_dim=8, channels=4, d_dropout=0.3)
+    drops = [m for m in model.discriminator.modules() if isinstance(m, nn.Dropout)]
+    assert [m.p for m in drops] == [0.3, 0.3]  # after each LeakyReLU
+    x = gg.randn(4, 1, 28, 28)
+    model.discriminator.eval()
+    with gg.no_grad():
+        np.testing.assert_array_equal(model.discriminator(x).numpy(), model.discriminator(x).numpy())
+    model.discriminator.train()
+    assert not np.array_equal(model.discriminator(x).detach().numpy(),
+                              model.discriminator(x).detach().numpy())
+    assert not any(isinstance(m, nn.Dropout) for m in DCGAN(channels=4).discriminator.modules())
+    with pytest.raises(ValueError, match=r"DCDiscriminator: dropout must be in \[0, 1\), got 1.0"):
+        DCGAN(channels=4, d_dropout=1.0)
+
+
 def test_sample_with_generator_is_reproducible():
     model = DCGAN(latent_dim=8, channels=4)
     a = model.sample(4, generator=gg.Generator().manual_seed(3)).numpy()
