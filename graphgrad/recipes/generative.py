@@ -19,7 +19,7 @@ from .. import Generator, load, manual_seed, no_grad, optim, randn, tensor
 from ..models import DCGAN, GAN, VAE, Autoencoder
 from ..train import RunDir, atomic_write_text
 from ..train.callbacks import Callback
-from ..train.gan import AutoencoderTrainer, GANTrainer, RandomTranslate
+from ..train.gan import AutoencoderTrainer, DiffAugment, GANTrainer, RandomCutout, RandomTranslate
 from ..train.sample_quality import format_quality, mnist_digits, sample_quality, train_digit_classifier
 from ..viz import generative as gviz
 from ..viz._figure import pyplot
@@ -38,12 +38,12 @@ VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], c
 # 300, with samples from the weights' moving average, all ten digits come out (docs/recipes.md).
 GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
                     loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995,
-                    translate=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
+                    translate=0, cutout=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
 # Sized for the 2-core CPU budget: channels 32 (G: 64x7x7 -> 32x14x14 -> 1x28x28), many small
 # batches, and samples from an exponential moving average of the generator's weights.
 DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0,
                       d_batch_norm=True, d_spectral_norm=False, dropout=0.0, loss="nonsaturating",
-                      gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, epochs=120,
+                      gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, cutout=0, epochs=120,
                       batch_size=32, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
 
 
@@ -273,6 +273,17 @@ register("vae-mnist", "variational autoencoder on MNIST: ELBO curve, samples fro
 
 
 # ------------------------------------------------------------------------------ GANs
+def _augment(config: dict):
+    """The discriminator's differentiable augmentation the ``translate`` and ``cutout`` settings
+    ask for, or None."""
+    steps = []
+    if config.get("translate"):
+        steps.append(RandomTranslate(int(config["translate"])))
+    if config.get("cutout"):
+        steps.append(RandomCutout(float(config["cutout"])))
+    return DiffAugment(steps) if steps else None
+
+
 def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     manual_seed(config["seed"])
     run_dir.write_config(config)
@@ -303,7 +314,7 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
     trainer = GANTrainer(g, d, *optimizers, model.latent_dim,
                          loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
                          real_label=config["real_label"], ema_decay=config.get("ema"),
-                         augment=RandomTranslate(config["translate"]) if config.get("translate") else None,
+                         augment=_augment(config),
                          run_dir=run_dir, progress=progress, callbacks=callbacks)
     lrs = f"lr {config['lr']:g}" + (f", discriminator lr {d_lr:g}" if d_lr != config["lr"] else "")
     desc = (f"`{type(model).__name__}`: generator {_n_params(g)}, discriminator {_n_params(d)} "

@@ -10,9 +10,10 @@ __all__ = ["Callback", "EarlyStopping", "GradientDiagnostics", "GradientWarning"
            "read_diagnostics", "RunDir", "Trainer", "atomic_write_text",
            "confusion_matrix", "evaluate", "per_class_scores", "topk_correct"]
 __all__ += ["cross_validate", "fit_classifier", "grid_search", "random_search"]
-from .gan import (AutoencoderTrainer, GANTrainer, RandomTranslate, gradient_penalty,  # noqa: E402
-                  standing_batch_norm_stats)
+from .gan import (AutoencoderTrainer, DiffAugment, GANTrainer, RandomCutout,  # noqa: E402
+                  RandomTranslate, gradient_penalty, standing_batch_norm_stats)
 from .sample_quality import sample_quality, train_digit_classifier  # noqa: E402
 
-__all__ += ["AutoencoderTrainer", "GANTrainer", "RandomTranslate", "gradient_penalty",
+__all__ += ["AutoencoderTrainer", "DiffAugment", "GANTrainer", "RandomCutout", "RandomTranslate",
+            "gradient_penalty",
             "standing_batch_norm_stats", "sample_quality", "train_digit_classifier"]

@@ -15,10 +15,11 @@ import time
 
 import numpy as np
 
-from .. import autograd, load, no_grad, ones, rand, randint, randn, save, tensor, zeros
+from .. import autograd, load, no_grad, ones, rand, randn, save, zeros
 from ..nn import functional as F
 from . import random_state
 from .epoch_tools import epoch_bar, require_checkpoint, save_interrupted
+from .gan_augment import DiffAugment, RandomCutout, RandomTranslate  # noqa: F401  (re-exported)
 from .run_dir import RunDir
 
 
@@ -167,38 +168,6 @@ class _EpochLoop:
             cb.load_state_dict(cb_state)
         random_state.restore(json.loads(state["rng"]))
         self._resume_mid_epoch = json.loads(state["mid_epoch"])
-
-
-class RandomTranslate:
-    """Differentiable augmentation (DiffAugment, Zhao et al. 2020) for a GAN's discriminator:
-    shift every image of a batch (N, C, H, W) by its own random offset of up to ``max_shift``
-    pixels in each direction, filling with ``fill`` (-1, the background of tanh images).
-
-    The discriminator sees only augmented real and generated images, so it cannot memorise a small
-    training set; the shift is a product with 0/1 shift matrices, so the generator's gradient passes
-    through it. Offsets are drawn from graphgrad's generator (exact resume keeps them)."""
-
-    def __init__(self, max_shift: int = 2, fill: float = -1.0):
-        if max_shift < 0:
-            raise ValueError(f"RandomTranslate: max_shift must be >= 0, got {max_shift}")
-        self.max_shift, self.fill = int(max_shift), float(fill)
-
-    @staticmethod
-    def _shift_matrices(offsets: np.ndarray, size: int) -> np.ndarray:
-        # out[i] = in[i - d]: a one at (i, i - d) where 0 <= i - d < size
-        rows = np.arange(size)[None, :, None]
-        cols = np.arange(size)[None, None, :]
-        return (cols == rows - offsets[:, None, None]).astype(np.float32)
-
-    def __call__(self, x):
-        if self.max_shift == 0:
-            return x
-        n, _, h, w = x.shape
-        offsets = randint(-self.max_shift, self.max_shift + 1, (2, n)).numpy()
-        sy = tensor(self._shift_matrices(offsets[0], h), dtype=x.dtype).unsqueeze(1)  # (N, 1, H, H)
-        sx = tensor(self._shift_matrices(offsets[1], w), dtype=x.dtype).unsqueeze(1)  # (N, 1, W, W)
-        shifted = sy @ (x - self.fill) @ sx.transpose(-1, -2)
-        return shifted + self.fill
 
 
 def _means(sums: dict) -> dict:

@@ -266,12 +266,33 @@ def test_random_translate_shifts_each_image_and_passes_gradients():
         RandomTranslate(-1)
 
 
+def test_random_cutout_blanks_one_square_per_image_and_passes_gradients():
+    from graphgrad.train.gan import DiffAugment, RandomCutout, RandomTranslate
+
+    rng = np.random.default_rng(1)
+    x = gg.tensor(rng.uniform(0.5, 1.0, (40, 1, 8, 8)), requires_grad=True)  # no pixel is the fill
+    y = RandomCutout(0.5, fill=-1.0)(x)
+    yn, xn = y.detach().numpy()[:, 0], x.detach().numpy()[:, 0]
+    blank = yn == -1.0
+    np.testing.assert_allclose(yn[~blank], xn[~blank], rtol=1e-14)  # the rest is untouched
+    for square in blank:  # one axis-aligned block of at most 4 x 4, clipped at the edges
+        rows, cols = np.nonzero(square.any(1))[0], np.nonzero(square.any(0))[0]
+        assert 1 <= len(rows) <= 4 and 1 <= len(cols) <= 4
+        assert square.sum() == len(rows) * len(cols) and np.ptp(rows) == len(rows) - 1
+    assert {int(s.sum()) for s in blank} >= {16}  # most squares lie wholly inside
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[:, 0], (~blank).astype(float))
+    assert DiffAugment([RandomTranslate(0), RandomCutout(0.0)])(x) is x
+    with pytest.raises(ValueError, match=r"RandomCutout: fraction must be in \[0, 1\)"):
+        RandomCutout(1.0)
+
+
 def test_trainer_with_augmentation_trains_and_resumes(tmp_path):
-    from graphgrad.train.gan import RandomTranslate
+    from graphgrad.train.gan import DiffAugment, RandomCutout, RandomTranslate
 
     def make(run=None):
         model, trainer = _gan_trainer(run, dc=True)
-        trainer.augment = RandomTranslate(2)
+        trainer.augment = DiffAugment([RandomTranslate(2), RandomCutout(0.5)])
         return model, trainer
 
     straight, t1 = make()
