@@ -34,10 +34,10 @@ def dcgan_init_(module) -> None:
             nn.init.zeros_(m.bias)
 
 
-def _count(layer: str, extra_layers) -> int:
-    if isinstance(extra_layers, bool) or not isinstance(extra_layers, int) or extra_layers < 0:
-        raise ValueError(f"{layer}: extra_layers must be an integer >= 0, got {extra_layers!r}")
-    return extra_layers
+def _count(layer: str, value, name: str = "extra_layers") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{layer}: {name} must be an integer >= 0, got {value!r}")
+    return value
 
 
 class MLPGenerator(nn.Sequential):
@@ -71,15 +71,20 @@ class DCGenerator(nn.Sequential):
     """z (N, latent_dim) -> (N, image_channels, 4s, 4s) in [-1, 1], s = ``image_size`` / 4."""
 
     def __init__(self, latent_dim: int = 100, channels: int = 64, image_channels: int = 1,
-                 image_size: int = 28, extra_layers: int = 0):
+                 image_size: int = 28, extra_layers: int = 0, fc_hidden: int = 0):
         if image_size % 4:
             raise ValueError(f"DCGenerator: image_size must be a multiple of 4, got {image_size}")
         s, c = image_size // 4, channels
         extra = []
         for _ in range(_count("DCGenerator", extra_layers)):
             extra += [nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+        head, width = [], latent_dim
+        if _count("DCGenerator", fc_hidden, "fc_hidden"):
+            head, width = [nn.Linear(latent_dim, fc_hidden, bias=False), nn.BatchNorm1d(fc_hidden),
+                           nn.ReLU()], fc_hidden
         super().__init__(
-            nn.Linear(latent_dim, 2 * c * s * s, bias=False), nn.BatchNorm1d(2 * c * s * s), nn.ReLU(),
+            *head,
+            nn.Linear(width, 2 * c * s * s, bias=False), nn.BatchNorm1d(2 * c * s * s), nn.ReLU(),
             nn.Unflatten(1, (2 * c, s, s)),
             nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c),
             nn.ReLU(), *extra,
@@ -92,7 +97,8 @@ class DCDiscriminator(nn.Sequential):
     alone, which batch norm breaks)."""
 
     def __init__(self, channels: int = 64, image_channels: int = 1, image_size: int = 28,
-                 batch_norm: bool = True, extra_layers: int = 0, dropout: float = 0.0):
+                 batch_norm: bool = True, extra_layers: int = 0, dropout: float = 0.0,
+                 fc_hidden: int = 0):
         if image_size % 4:
             raise ValueError(f"DCDiscriminator: image_size must be a multiple of 4, got {image_size}")
         if not 0.0 <= dropout < 1.0:
@@ -102,6 +108,10 @@ class DCDiscriminator(nn.Sequential):
         def act():  # LeakyReLU, then dropout if asked (against memorising a small training set)
             return [nn.LeakyReLU(0.2)] + ([nn.Dropout(dropout)] if dropout else [])
 
+        tail, width = [], 2 * c * s * s
+        if _count("DCDiscriminator", fc_hidden, "fc_hidden"):
+            tail, width = [nn.Linear(width, fc_hidden, bias=not batch_norm),
+                           nn.BatchNorm1d(fc_hidden) if batch_norm else nn.Identity(), *act()], fc_hidden
         extra = []
         for _ in range(_count("DCDiscriminator", extra_layers)):
             extra += [nn.Conv2d(c, c, 3, padding=1, bias=not batch_norm),
@@ -110,7 +120,7 @@ class DCDiscriminator(nn.Sequential):
             nn.Conv2d(image_channels, c, 4, stride=2, padding=1), *act(), *extra,
             nn.Conv2d(c, 2 * c, 4, stride=2, padding=1, bias=not batch_norm),
             nn.BatchNorm2d(2 * c) if batch_norm else nn.Identity(), *act(),
-            nn.Flatten(), nn.Linear(2 * c * s * s, 1))
+            nn.Flatten(), *tail, nn.Linear(width, 1))
 
 
 class _GANPair(nn.Module):
@@ -154,19 +164,23 @@ class DCGAN(_GANPair):
     ``d_channels`` sets the discriminator's c on its own (default: the same);
     ``d_spectral_norm`` spectrally normalises every convolution and linear layer of the
     discriminator (``nn.utils.spectral_norm``; Miyato et al. 2018 use it instead of batch norm);
-    ``d_dropout`` adds dropout after each of the discriminator's LeakyReLUs."""
+    ``d_dropout`` adds dropout after each of the discriminator's LeakyReLUs; ``fc_hidden`` adds a
+    fully connected hidden layer of that width (batch norm, ReLU / LeakyReLU) between the noise and
+    the first feature map in the generator and between the last feature map and the logit in the
+    discriminator, as the InfoGAN paper's MNIST networks (1024 there)."""
 
     def __init__(self, latent_dim: int = 100, channels: int = 64, image_channels: int = 1,
                  image_size: int = 28, d_batch_norm: bool = True, extra_layers: int = 0,
                  d_channels: int | None = None, d_spectral_norm: bool = False,
-                 d_dropout: float = 0.0):
+                 d_dropout: float = 0.0, fc_hidden: int = 0):
         super().__init__()
         self.latent_dim = int(latent_dim)
         self.image_shape = (image_channels, image_size, image_size)
-        self.generator = DCGenerator(latent_dim, channels, image_channels, image_size, extra_layers)
+        self.generator = DCGenerator(latent_dim, channels, image_channels, image_size, extra_layers,
+                                     fc_hidden)
         self.discriminator = DCDiscriminator(channels if d_channels is None else d_channels,
                                              image_channels, image_size, d_batch_norm, extra_layers,
-                                             d_dropout)
+                                             d_dropout, fc_hidden)
         dcgan_init_(self)
         if d_spectral_norm:  # after the init: it reparametrises the initialised weights
             for m in self.discriminator.modules():

@@ -41,7 +41,7 @@ GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 
                     translate=0, cutout=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
 # Sized for the 2-core CPU budget: channels 32 (G: 64x7x7 -> 32x14x14 -> 1x28x28), many small
 # batches, and samples from an exponential moving average of the generator's weights.
-DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0,
+DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0, fc_hidden=0,
                       d_batch_norm=True, d_spectral_norm=False, dropout=0.0, loss="nonsaturating",
                       gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, cutout=0, epochs=120,
                       batch_size=32, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
@@ -68,7 +68,8 @@ def _build(config: dict):
                          extra_layers=config.get("extra_layers", 0),
                          d_channels=config.get("d_channels"),
                          d_spectral_norm=config.get("d_spectral_norm", False),
-                         d_dropout=config.get("dropout", 0.0))
+                         d_dropout=config.get("dropout", 0.0),
+                         fc_hidden=config.get("fc_hidden", 0))
     except (TypeError, ValueError) as exc:
         raise RecipeError(f"{kind}: {exc}") from None
     raise RecipeError(f"{kind} is not a generative recipe")

@@ -202,6 +202,18 @@ def test_dcgan_spectrally_normalised_discriminator():
                    for m in model.generator.modules())
 
 
+def test_dcgan_fully_connected_hidden_layer():
+    model = DCGAN(latent_dim=8, channels=4, fc_hidden=16)
+    g_fc = [(m.in_features, m.out_features) for m in model.generator.modules() if isinstance(m, nn.Linear)]
+    d_fc = [(m.in_features, m.out_features) for m in model.discriminator.modules()
+            if isinstance(m, nn.Linear)]
+    assert g_fc == [(8, 16), (16, 8 * 49)] and d_fc == [(8 * 49, 16), (16, 1)]
+    x = model.sample(3)
+    assert x.shape == (3, 1, 28, 28) and model.discriminator(x).shape == (3, 1)
+    with pytest.raises(ValueError, match="DCGenerator: fc_hidden must be an integer >= 0, got -2"):
+        DCGAN(channels=4, fc_hidden=-2)
+
+
 def test_dcgan_discriminator_dropout():
     model = DCGAN(latent_dim=8, channels=4, d_dropout=0.3)
     drops = [m for m in model.discriminator.modules() if isinstance(m, nn.Dropout)]
