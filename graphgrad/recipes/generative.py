@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import Generator, load, manual_seed, no_grad, optim, randn, tensor
 from ..models import DCGAN, GAN, VAE, Autoencoder
-from ..train import RunDir, atomic_write_text
+from ..train import RunDir, atomic_write_text, random_state
 from ..train.callbacks import Callback
 from ..train.gan import AutoencoderTrainer, DiffAugment, GANTrainer, RandomCutout, RandomTranslate
 from ..train.sample_quality import format_quality, mnist_digits, sample_quality, train_digit_classifier
@@ -38,13 +38,15 @@ VAE_DEFAULTS = dict(COMMON, arch="mlp", latent_dim=8, hidden_sizes=[512, 256], c
 # 300, with samples from the weights' moving average, all ten digits come out (docs/recipes.md).
 GAN_DEFAULTS = dict(COMMON, latent_dim=100, g_hidden=[256, 512], d_hidden=[512, 256], dropout=0.3,
                     loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995,
-                    translate=0, cutout=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
+                    translate=0, cutout=0, epochs=300, batch_size=64, lr=2e-4, d_lr=None,
+                    lr_decay=0, beta1=0.5, score_every=0)
 # Sized for the 2-core CPU budget: channels 32 (G: 64x7x7 -> 32x14x14 -> 1x28x28), many small
 # batches, and samples from an exponential moving average of the generator's weights.
-DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0, fc_hidden=0,
-                      d_batch_norm=True, d_spectral_norm=False, dropout=0.0, loss="nonsaturating",
-                      gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995, translate=0, cutout=0, epochs=120,
-                      batch_size=32, lr=2e-4, d_lr=None, lr_decay=0, beta1=0.5)
+DCGAN_DEFAULTS = dict(COMMON, latent_dim=100, channels=32, d_channels=None, extra_layers=0,
+                      fc_hidden=0, d_batch_norm=True, d_spectral_norm=False, dropout=0.0,
+                      loss="nonsaturating", gp_weight=10.0, d_steps=1, real_label=1.0, ema=0.995,
+                      translate=0, cutout=0, epochs=120, batch_size=32, lr=2e-4, d_lr=None,
+                      lr_decay=0, beta1=0.5, score_every=0)
 
 
 # ------------------------------------------------------------------------------ building blocks
@@ -106,9 +108,10 @@ def _scorer(config: dict, progress: bool):
                    f"{config['classifier_epochs']} epochs (test accuracy {100 * accuracy:.2f}%)")
 
 
-def _score(config, run_dir, sample_fn, xt, progress) -> tuple[dict, list]:
-    """Score ``config['score_samples']`` samples and the real test digits; write the JSON."""
-    classifier, which = _scorer(config, progress)
+def _score(config, run_dir, sample_fn, xt, progress, scorer=None) -> tuple[dict, list]:
+    """Score ``config['score_samples']`` samples and the real test digits; write the JSON.
+    ``scorer``: a ``_scorer`` result already made (else one is made here)."""
+    classifier, which = scorer or _scorer(config, progress)
     gen, total = Generator().manual_seed(config["seed"] + 2), int(config["score_samples"])
     samples = np.concatenate([sample_fn(min(250, total - start), gen)  # bounded memory
                               for start in range(0, total, 250)])
@@ -125,6 +128,16 @@ def _score(config, run_dir, sample_fn, xt, progress) -> tuple[dict, list]:
     return result, lines
 
 
+def _curve_lines(history) -> list:
+    """The report's lines for a ``score_every`` run's sample-quality curve (none otherwise)."""
+    points = [f"{r['epoch']}: {100 * r['sample_confident']:.1f}%" for r in history
+              if "sample_confident" in r]
+    if not points:
+        return []
+    return ["Confident fraction of fresh samples during training (epoch: fraction): "
+            + ", ".join(points) + ".", ""]
+
+
 class _EpochSamples(Callback):
     """After every epoch, write samples from a fixed noise batch to ``plots/samples/epoch_NNN.png``."""
 
@@ -134,6 +147,25 @@ class _EpochSamples(Callback):
     def on_epoch_end(self, trainer, row) -> None:
         gviz.save_image_grid(self.sample_fn(), os.path.join(self.folder, f"epoch_{row['epoch']:03d}.png"),
                              nrow=8, value_range=self.value_range)
+
+
+class _QualityCurve(Callback):
+    """Every ``every`` epochs, score ``n`` fresh samples with ``classifier`` and add the confident
+    fraction and the number of digits present to the epoch's metrics (``sample_confident``,
+    ``sample_classes``). The noise of epoch e comes from a generator seeded ``12345 + e``."""
+
+    def __init__(self, classifier, sample_fn, every: int, n: int):
+        self.classifier, self.sample_fn, self.every, self.n = classifier, sample_fn, every, n
+
+    def on_epoch_end(self, trainer, row) -> None:
+        if row["epoch"] % self.every:
+            return
+        gen = Generator().manual_seed(12345 + row["epoch"])
+        samples = np.concatenate([self.sample_fn(min(250, self.n - start), gen)
+                                  for start in range(0, self.n, 250)])
+        score = sample_quality(self.classifier, samples)
+        row["sample_confident"] = score["confident_fraction"]
+        row["sample_classes"] = score["classes_present"]
 
 
 class _LinearLrDecay(Callback):
@@ -296,19 +328,31 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
     betas = (config["beta1"], 0.999)
     fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
 
-    def fixed_samples():
+    def generate_now(z):
+        """Images in [-1, 1] from the generator that makes the samples (the average if kept)."""
         sampler = g if trainer.generator_ema is None else trainer.generator_ema
         was = sampler.training
         sampler.eval()
         with no_grad():
-            out = sampler(fixed).numpy()
+            out = sampler(z).numpy()
         sampler.train(was)
         return out
+
+    def fixed_samples():
+        return generate_now(fixed)
 
     d_lr = config["lr"] if config.get("d_lr") is None else config["d_lr"]  # TTUR: a d_lr of its own
     optimizers = [optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
                   optim.Adam(d.parameters(), lr=d_lr, betas=betas)]
     callbacks = [_EpochSamples(os.path.join(run_dir.plots, "samples"), fixed_samples, (-1.0, 1.0))]
+    scorer = None
+    if config.get("score_every"):  # the sample-quality curve needs the classifier from the start
+        rng = random_state.capture()  # building (or training) the classifier must not move the
+        scorer = _scorer(config, progress)  # run's random stream: same run with or without a curve
+        random_state.restore(rng)
+        callbacks.append(_QualityCurve(
+            scorer[0], lambda n, gen: (generate_now(randn(n, model.latent_dim, generator=gen)) + 1) / 2,
+            int(config["score_every"]), int(config["score_samples"])))
     decay_epochs = round(config["epochs"] * float(config.get("lr_decay") or 0))
     if decay_epochs:
         callbacks.append(_LinearLrDecay(optimizers, config["epochs"], decay_epochs))
@@ -333,7 +377,8 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
     plt.close(gviz.plot_gan_losses(history, plots[-1], f"{type(model).__name__} losses"))
     quality, sections = _score(config, run_dir,
                                lambda n, gen: (model.sample(n, generator=gen).numpy() + 1) / 2,
-                               xt, progress)
+                               xt, progress, scorer)
+    sections += _curve_lines(history)
     _report(run_dir, config, desc, history, sections, plots)
     print(f"samples: {plots[0]}\nreport: {run_dir.file('report.md')}", flush=True)
     return {"history": history, "quality": quality}

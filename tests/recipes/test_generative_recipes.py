@@ -17,7 +17,7 @@ SMALL = {
     "autoencoder-mnist": ["--set", "hidden_sizes=[32]"],
     "vae-mnist": ["--set", "hidden_sizes=[32]"],
     "gan-mnist": ["--set", "g_hidden=[32]", "--set", "d_hidden=[32]"],
-    "dcgan-mnist": ["--set", "channels=4"],
+    "dcgan-mnist": ["--set", "channels=4", "--set", "fc_hidden=16"],
 }
 PLOTS = {
     "autoencoder-mnist": ["reconstructions.png", "latent.png", "loss.png"],
@@ -95,6 +95,18 @@ def test_dcgan_discriminator_options(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def test_sample_quality_curve_during_training_leaves_the_run_unchanged(tmp_path, tiny_classifier):
+    # loading the classifier builds a network, which draws from the random stream
+    clf = f"classifier={tiny_classifier}"
+    plain, _ = _run("dcgan-mnist", tmp_path / "plain", "--set", clf)
+    curve, _ = _run("dcgan-mnist", tmp_path / "curve", "--set", clf, "--set", "score_every=1")
+    rows = [json.loads(line) for line in (curve / "metrics.jsonl").read_text().splitlines()]
+    assert all(0.0 <= r["sample_confident"] <= 1.0 and 0 <= r["sample_classes"] <= 10 for r in rows)
+    assert "Confident fraction of fresh samples during training" in (curve / "report.md").read_text()
+    plain_rows = [json.loads(line) for line in (plain / "metrics.jsonl").read_text().splitlines()]
+    assert [r["d_loss"] for r in rows] == [r["d_loss"] for r in plain_rows]  # same random stream
+
+
 def test_linear_learning_rate_decay_over_the_last_epochs():
     from graphgrad import nn, optim
     from graphgrad.recipes.generative import _LinearLrDecay
@@ -119,12 +131,19 @@ def test_generate_refuses_what_it_cannot_sample(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_a_finished_mnist_cnn_run_scores_the_samples(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_classifier(tmp_path_factory):
+    """A finished (one epoch, tiny network) mnist-cnn run folder."""
+    out = tmp_path_factory.mktemp("clf")
     clf = graphgrad("run", "mnist-cnn", "--epochs", "1", "--set", "val_fraction=0", "--set",
-                    'model_args={"channels": [4, 8], "hidden": 16}', "--out", str(tmp_path / "clf"),
-                    "--quiet")
+                    'model_args={"channels": [4, 8], "hidden": 16}', "--out", str(out), "--quiet")
     assert clf.returncode == 0, clf.stderr[-3000:]
-    (clf_run,) = (tmp_path / "clf").iterdir()
+    (run,) = out.iterdir()
+    return run
+
+
+def test_a_finished_mnist_cnn_run_scores_the_samples(tmp_path, tiny_classifier):
+    clf_run = tiny_classifier
     run, result = _run("vae-mnist", tmp_path / "vae", "--set", f"classifier={clf_run}")
     quality = json.loads((run / "sample_quality.json").read_text())
     assert "mnist-cnn" in quality["classifier"] and str(clf_run) in quality["classifier"]
