@@ -1,8 +1,9 @@
 """DCGAN training throughput, graphgrad vs PyTorch in one process (the dcgan-mnist recipe's step).
 
-The recipe's networks (``graphgrad.models.DCGAN(latent_dim=100, channels=32)``: a Linear and two
-4x4 stride-2 transposed convolutions with batch norm and ReLU; a discriminator of two 4x4 stride-2
-convolutions with LeakyReLU and batch norm), built as the same ``nn.Sequential`` in both frameworks
+The recipe's networks (``graphgrad.models.DCGAN(latent_dim=100, channels=32, fc_hidden=512)``: two
+Linear layers and two 4x4 stride-2 transposed convolutions with batch norm and ReLU; a
+discriminator of two 4x4 stride-2 convolutions and two Linear layers with LeakyReLU and batch
+norm), built as the same ``nn.Sequential`` in both frameworks
 from the same weights. One step is the recipe's non-saturating GAN step: a discriminator update on
 a real and a generated batch (generated detached), then a generator update through the
 discriminator, each with its own Adam (lr 2e-4, betas (0.5, 0.999)); batch 32 as the recipe. Run:
@@ -73,11 +74,11 @@ def make_step(lib, g, d, real_np, z_np):
     return step
 
 
-def contenders(batch: int, channels: int):
+def contenders(batch: int, channels: int, fc_hidden: int):
     import torch
 
     graphgrad.manual_seed(0)
-    model = DCGAN(latent_dim=LATENT, channels=channels)
+    model = DCGAN(latent_dim=LATENT, channels=channels, fc_hidden=fc_hidden)
     rng = np.random.default_rng(1)
     real = rng.uniform(-1, 1, (batch, 1, 28, 28)).astype(np.float32)
     z = rng.standard_normal((batch, LATENT)).astype(np.float32)
@@ -95,11 +96,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--channels", type=int, default=32)
+    parser.add_argument("--fc-hidden", type=int, default=512)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cpu-time", action="store_true")
     args = parser.parse_args()
     print(blas_report())
-    steps = contenders(args.batch_size, args.channels)
+    steps = contenders(args.batch_size, args.channels, args.fc_hidden)
     if args.cpu_time:
         times = cpu_time_per_step(steps)
         for name, t in times.items():
