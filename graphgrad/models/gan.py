@@ -5,12 +5,15 @@ each other (see ``graphgrad.train.gan.GANTrainer``).
 ``GAN`` pairs MLPs; ``DCGAN`` (Radford et al. 2016) pairs a transposed-convolution generator with
 batch norm and ReLU and a strided-convolution discriminator with LeakyReLU, sized for 28x28 digits:
 
-    G: z (100) -> Linear -> 2c x 7 x 7 -> ConvT 4x4/2 -> c x 14 x 14 -> ConvT 4x4/2 -> C x 28 x 28, tanh
-    D: C x 28 x 28 -> Conv 4x4/2 -> c x 14 x 14 -> Conv 4x4/2 -> 2c x 7 x 7 -> Linear -> 1 logit
+    G: z (100) [-> Linear -> h] -> Linear -> 2c x 7 x 7 -> ConvT 4x4/2 -> c x 14 x 14 -> ConvT 4x4/2
+       -> C x 28 x 28, tanh
+    D: C x 28 x 28 -> Conv 4x4/2 -> c x 14 x 14 -> Conv 4x4/2 -> 2c x 7 x 7 [-> Linear -> h]
+       -> Linear -> 1 logit
 
 ``extra_layers`` (the ``n_extra_layers`` of the DCGAN and WGAN reference code) inserts that many
 3x3 stride-1 convolutions at c x 14 x 14 in both networks: more depth where the strokes are drawn,
-at little cost.
+at little cost. ``fc_hidden`` = h > 0 adds the bracketed fully connected layers (the InfoGAN
+paper's MNIST networks have h = 1024): more depth where the digit's layout is decided.
 
 Generated images lie in [-1, 1] (tanh), so real images are scaled to [-1, 1] for training.
 """

@@ -15,13 +15,9 @@ from .. import rand, randint, tensor
 
 
 class RandomTranslate:
-    """Differentiable augmentation (DiffAugment, Zhao et al. 2020) for a GAN's discriminator:
-    shift every image of a batch (N, C, H, W) by its own random offset of up to ``max_shift``
-    pixels in each direction, filling with ``fill`` (-1, the background of tanh images).
-
-    The discriminator sees only augmented real and generated images, so it cannot memorise a small
-    training set; the shift is a product with 0/1 shift matrices, so the generator's gradient passes
-    through it. Offsets are drawn from graphgrad's generator (exact resume keeps them)."""
+    """Shift every image of a batch (N, C, H, W) by its own random offset of up to ``max_shift``
+    pixels in each direction, filling with ``fill``. The shift is a product with 0/1 shift
+    matrices, so the generator's gradient passes through it."""
 
     def __init__(self, max_shift: int = 2, fill: float = -1.0):
         if max_shift < 0:
