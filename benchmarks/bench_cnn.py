@@ -17,7 +17,6 @@ whenever one of their threads is descheduled).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import resource
@@ -30,14 +29,7 @@ import graphgrad
 import graphgrad.nn  # noqa: F401  (graphgrad.nn and .optim are subpackages)
 import graphgrad.optim  # noqa: F401
 from _common import blas_report, interleaved
-
-
-def keep_malloc() -> None:
-    """glibc: keep freed memory instead of returning (and later re-faulting) it."""
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallopt(-3, 1 << 30)   # M_MMAP_THRESHOLD
-    libc.mallopt(-1, 2 << 30)   # M_TRIM_THRESHOLD
-    libc.mallopt(-2, 256 << 20)  # M_TOP_PAD
+from graphgrad.allocator import keep_freed_memory
 
 
 def init_weights(seed=0):
@@ -186,8 +178,8 @@ def main():
     parser.add_argument("--cpu-time", action="store_true")
     parser.add_argument("--memory-child", choices=("graphgrad", "pytorch"))
     args = parser.parse_args()
-    if args.keep_malloc:
-        keep_malloc()
+    if args.keep_malloc:  # glibc keeps freed memory (for both frameworks: it is process-wide)
+        keep_freed_memory()
     if args.memory_child:
         memory_child(args.memory_child, args.batch_size, 10)
         return
