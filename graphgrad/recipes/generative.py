@@ -377,6 +377,11 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
     plots.append(_gif(run_dir, config["epochs"]))
     plots.append(os.path.join(run_dir.plots, "losses.png"))
     plt.close(gviz.plot_gan_losses(history, plots[-1], f"{type(model).__name__} losses"))
+    curve = [row for row in history if "sample_confident" in row]
+    if curve:  # a score_every run: its sample quality against epoch
+        plots.append(os.path.join(run_dir.plots, "sample_quality.png"))
+        plt.close(plot_curves(curve, ("sample_confident",), "fraction classified with confidence >= 0.9",
+                              "Sample quality during training", plots[-1]))
     quality, sections = _score(config, run_dir,
                                lambda n, gen: (model.sample(n, generator=gen).numpy() + 1) / 2,
                                xt, progress, scorer)

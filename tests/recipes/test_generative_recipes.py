@@ -103,6 +103,8 @@ def test_sample_quality_curve_during_training_leaves_the_run_unchanged(tmp_path,
     rows = [json.loads(line) for line in (curve / "metrics.jsonl").read_text().splitlines()]
     assert all(0.0 <= r["sample_confident"] <= 1.0 and 0 <= r["sample_classes"] <= 10 for r in rows)
     assert "Confident fraction of fresh samples during training" in (curve / "report.md").read_text()
+    assert (curve / "plots" / "sample_quality.png").read_bytes()[:8] == PNG
+    assert not (plain / "plots" / "sample_quality.png").exists()
     plain_rows = [json.loads(line) for line in (plain / "metrics.jsonl").read_text().splitlines()]
     assert [r["d_loss"] for r in rows] == [r["d_loss"] for r in plain_rows]  # same random stream
 
