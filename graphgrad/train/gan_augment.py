@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rand, randint, tensor
+from ..vision.transforms import Compose
 
 
 class RandomTranslate:
@@ -67,13 +68,6 @@ class RandomCutout:
         return (x - self.fill) * mask + self.fill
 
 
-class DiffAugment:
-    """Apply ``transforms`` in order (e.g. ``[RandomTranslate(3), RandomCutout(0.5)]``)."""
-
-    def __init__(self, transforms):
-        self.transforms = list(transforms)
-
-    def __call__(self, x):
-        for t in self.transforms:
-            x = t(x)
-        return x
+class DiffAugment(Compose):
+    """Apply ``transforms`` in order (e.g. ``[RandomTranslate(3), RandomCutout(0.5)]``): the vision
+    transforms' ``Compose``, named for what it chains here."""

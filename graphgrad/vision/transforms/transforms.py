@@ -55,7 +55,7 @@ class Compose(Transform):
 
     def __repr__(self) -> str:
         inner = "".join(f"\n    {t!r}" for t in self.transforms)
-        return f"Compose({inner}\n)"
+        return f"{type(self).__name__}({inner}\n)"
 
 
 class ToTensor(Transform):
