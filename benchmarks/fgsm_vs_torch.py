@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 
 from graphgrad.attacks import fgsm
 from graphgrad.recipes.adversarial import _predict

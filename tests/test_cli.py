@@ -1,7 +1,6 @@
 """The command line, used as a person would: the installed ``graphgrad`` command in a subprocess,
 on tiny settings; what it prints and the files it writes."""
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -43,7 +42,8 @@ def test_bad_input_gets_one_clear_line(args, message, tmp_path):
 
 
 def test_run_eval_predict_on_tiny_settings(tmp_path):
-    result = graphgrad("run", "mnist-cnn", "--epochs", "1", "--set", "model_args={\"channels\": [4, 8], \"hidden\": 16}",
+    result = graphgrad("run", "mnist-cnn", "--epochs", "1",
+                       "--set", "model_args={\"channels\": [4, 8], \"hidden\": 16}",
                        "--out", str(tmp_path), "--quiet")
     assert result.returncode == 0, result.stderr
     (run,) = [p for p in tmp_path.iterdir() if p.name.startswith("mnist-cnn-")]

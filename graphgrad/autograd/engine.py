@@ -41,7 +41,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, materialize_grads=False):
     """Return d(outputs)/d(inputs) (times ``grad_outputs``) without touching any ``.grad``."""
     outputs = _as_tuple(outputs)
-    single_input = isinstance(inputs, Tensor)
     inputs = _as_tuple(inputs)
     grads = _initial_grads(outputs, grad_outputs, create_graph, "grad")
     if retain_graph is None:

@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import backend
 from ..backend import from_np_dtype, to_np_dtype
-from . import grad_mode
 
 
 class Size(tuple):

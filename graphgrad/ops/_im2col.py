@@ -4,8 +4,9 @@ asymmetric padding). Nothing here records a graph; the ops in conv.py and pool.p
 Conventions: an input is ``(N, C, *spatial)``; ``pads`` is one ``(lo, hi)`` pair per spatial dim;
 a "column" array is ``(N, C, *kernel, *out)`` (``im2col``, used by unfold/fold) or channel-major
 ``(C, *kernel, N, *out)`` (``im2col_cm``, used by convolution: a ``(C k, N P)`` matrix): for every
-kernel offset, the input values that the offset sees at every output position. Building it takes one slice copy per kernel offset (the
-technique of Chainer's ``utils/conv.py``); the inverse (``col2im``) is one slice add per offset.
+kernel offset, the input values that the offset sees at every output position. Building it takes
+one slice copy per kernel offset (the technique of Chainer's ``utils/conv.py``); the inverse
+(``col2im``) is one slice add per offset.
 """
 from __future__ import annotations
 

@@ -123,21 +123,6 @@ def _scalar_target(value, other: np.dtype, op: str) -> np.dtype:
             f"{op}: unsupported operand type {type(value).__name__}; expected a Tensor or a number")
 
 
-def as_tensor_arg(x, op: str, like: Tensor | None = None) -> Tensor:
-    """Accept a Tensor, a number, or an array-like where an op wants a tensor."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor._make(x)
-    if isinstance(x, (int, float, bool, np.number, np.bool_)):
-        dt = scalar_dtype(x, like._data.dtype) if like is not None else None
-        return Tensor._make(np.asarray(x, dtype=dt) if dt is not None else np.asarray(x))
-    try:
-        return Tensor(x)
-    except TypeError as exc:
-        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}") from exc
-
-
 def broadcast_shapes_checked(a: tuple, b: tuple, op: str) -> tuple:
     try:
         return np.broadcast_shapes(a, b)

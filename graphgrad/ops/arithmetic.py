@@ -496,4 +496,5 @@ register_methods(
     __pos__=lambda self: self,
 )
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "pow", "floor_divide", "remainder"]
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+           "negative", "pow", "floor_divide", "remainder"]

@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ..backend import from_np_dtype, to_np_dtype
+from ..backend import to_np_dtype
 from ._util import register_methods
 
 
@@ -95,7 +95,9 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
 
     src_t = src if isinstance(src, Tensor) else Tensor(src)
     if grad_mode._enabled[0] and (self._requires_grad or src_t._requires_grad):
-        expanded = src_t.to(self._data.dtype).expand(self._data.shape) if src_t._data.shape != self._data.shape else src_t.to(self._data.dtype)
+        expanded = src_t.to(self._data.dtype)
+        if src_t._data.shape != self._data.shape:
+            expanded = expanded.expand(self._data.shape)
         return apply_inplace(self, clone(expanded), "copy_")
     try:
         np.copyto(self._data, src_t._data, casting="unsafe")

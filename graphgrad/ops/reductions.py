@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ..backend import get_default_dtype, to_np_dtype
+from ..backend import get_default_dtype
 from ._util import register_methods, wrap_dim, wrap_dims
 from .reduce import expand_reduced, expand_reduced_array
 from .selection import masked_array

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
 

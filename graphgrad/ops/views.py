@@ -165,7 +165,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension")
+                raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
             target.append(s)
             continue
         cur = shape[i - lead]
@@ -298,4 +298,5 @@ register_methods(
     contiguous=contiguous,
 )
 
-__all__ = ["reshape", "view_as", "expand", "broadcast_to", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel"]
+__all__ = ["reshape", "view_as", "expand", "broadcast_to", "permute", "transpose", "swapaxes",
+           "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel"]

@@ -7,10 +7,8 @@ import json
 import os
 import time
 
-import numpy as np
 
 from .. import manual_seed, nn, optim
-from ..models import summary
 from ..train import EarlyStopping, GradientDiagnostics, Trainer, atomic_write_text
 from ..viz import plot_confusion_matrix, plot_filters, plot_loss_and_accuracy, plot_misclassified
 from ..viz.gradients import plot_gradients
@@ -157,8 +155,4 @@ def _report(config, model, data, history, result, train_time, plots, run_dir) ->
     return "\n".join(lines) + "\n"
 
 
-def print_summary(model, input_size) -> None:
-    print(summary(model, input_size))
-
-
-__all__ = ["train_classifier", "make_optimizer", "make_scheduler", "np"]
+__all__ = ["train_classifier", "make_optimizer", "make_scheduler"]

@@ -232,7 +232,8 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
     trainer = AutoencoderTrainer(model, optim.Adam(model.parameters(), lr=config["lr"]),
                                  val_loader=val, val_seed=config["seed"], run_dir=run_dir,
                                  progress=progress, callbacks=callbacks)
-    desc = f"`{type(model).__name__}` ({config['arch']}, latent {config['latent_dim']}), {_n_params(model)} parameters"
+    desc = (f"`{type(model).__name__}` ({config['arch']}, latent {config['latent_dim']}), "
+            f"{_n_params(model)} parameters")
     print(f"run folder: {run_dir.path}\nmodel: {desc}; data: {len(x)} training, {len(xt)} held-out digits",
           flush=True)
     history = trainer.fit(train, epochs=config["epochs"], resume=resume)
@@ -263,8 +264,10 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
                     f"- held-out ELBO: {val_elbo[-1]:.2f} nats per image (reconstruction "
                     f"{final['val_recon']:.2f}, KL {final['val_kl']:.2f}); train {-final['train_loss']:.2f}",
                     f"- the held-out ELBO rose at every epoch for the first {rising} epochs", ""]
-        quality, lines = _score(config, run_dir, lambda n, g: _decode(model, randn(n, model.latent_dim,
-                                                                                   generator=g)), xt, progress)
+        def sample(n, g):
+            return _decode(model, randn(n, model.latent_dim, generator=g))
+
+        quality, lines = _score(config, run_dir, sample, xt, progress)
         sections += lines
     else:
         plots.append(os.path.join(run_dir.plots, "loss.png"))

@@ -60,7 +60,8 @@ def make_config(recipe: Recipe, overrides: dict) -> dict:
         if isinstance(default, (int, float)) and not isinstance(default, bool) and value is not None:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise RecipeError(f"setting {key} expects a number, got {value!r}")
-            value = type(default)(value) if not (isinstance(default, int) and isinstance(value, float)) else value
+            if not (isinstance(default, int) and isinstance(value, float)):
+                value = type(default)(value)
         config[key] = value
     config["recipe"] = recipe.name
     return config

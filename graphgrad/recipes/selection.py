@@ -92,7 +92,7 @@ def run_search(config: dict, run_dir, resume: bool = False, progress: bool = Tru
              f"- best: hidden {list(best['hidden_sizes'])}, lr {best['lr']:.4g}, dropout "
              f"{best['dropout']} (validation accuracy {100 * result.best_score:.2f}%)",
              f"- **test accuracy of the best configuration, retrained on train + validation: "
-             f"{100 * test:.2f}%**", "", "## Trials (best first)", "", result.table(), 
+             f"{100 * test:.2f}%**", "", "## Trials (best first)", "", result.table(),
              "![search](plots/search.png)"]
     print(f"best {best}: validation {result.best_score:.4f}, test {test:.4f}; report: "
           f"{write_report(run_dir, config['recipe'], lines, config)}", flush=True)

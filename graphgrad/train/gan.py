@@ -13,7 +13,6 @@ import json
 import math
 import time
 
-import numpy as np
 
 from .. import autograd, load, no_grad, ones, rand, randn, save, zeros
 from ..nn import functional as F

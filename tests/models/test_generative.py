@@ -114,7 +114,8 @@ def test_vae_kl_matches_torch():
     x = gg.rand(6, 1, 28, 28)
     mu, logvar = (t.detach().numpy().astype(np.float64) for t in model.encode(x))
     q = torch.distributions.Normal(torch.tensor(mu), torch.tensor(np.exp(0.5 * logvar)))
-    p = torch.distributions.Normal(torch.zeros(6, 5, dtype=torch.float64), torch.ones(6, 5, dtype=torch.float64))
+    p = torch.distributions.Normal(torch.zeros(6, 5, dtype=torch.float64),
+                                   torch.ones(6, 5, dtype=torch.float64))
     expected = torch.distributions.kl_divergence(q, p).sum().item() / 6
     assert float(model.loss(x)["kl"]) == pytest.approx(expected, rel=1e-4, abs=1e-6)
 

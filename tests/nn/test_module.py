@@ -305,7 +305,8 @@ def test_full_backward_hook_can_replace_grad_input_and_sees_none():
 def test_repr_matches_pytorch():
     cases = [
         (lambda M: M.Sequential(M.Linear(4, 8), M.ReLU(), M.Dropout(0.25), M.Linear(8, 2, bias=False)),),
-        (lambda M: M.Sequential(OrderedDict([("conv_like", M.Flatten()), ("bn", M.BatchNorm1d(3, momentum=None)),
+        (lambda M: M.Sequential(OrderedDict([("conv_like", M.Flatten()),
+                                             ("bn", M.BatchNorm1d(3, momentum=None)),
                                              ("act", M.LeakyReLU(0.2, inplace=True)),
                                              ("inner", M.Sequential(M.GELU(), M.Softmax(dim=1)))])),),
         (lambda M: M.ModuleList([M.Linear(2, 2), M.Linear(2, 2), M.Linear(2, 2), M.Tanh()]),),

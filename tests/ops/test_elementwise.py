@@ -128,7 +128,8 @@ def test_lerp_number_weight(weight):
 
 def test_lerp_errors():
     a = graphgrad.ones(3)
-    with pytest.raises(RuntimeError, match=r"lerp: expected dtype .*float32 for `end` but got dtype .*float64"):
+    message = r"lerp: expected dtype .*float32 for `end` but got dtype .*float64"
+    with pytest.raises(RuntimeError, match=message):
         graphgrad.lerp(a, graphgrad.ones(3, dtype=graphgrad.float64), 0.5)
     with pytest.raises(RuntimeError, match=r"lerp: the shapes .*\(3,\).*\(4,\)"):
         graphgrad.lerp(a, graphgrad.ones(4), 0.5)

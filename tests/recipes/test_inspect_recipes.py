@@ -129,7 +129,8 @@ def test_adversarial_mnist(tmp_path):
     assert png(folder / "plots" / "adversarial_examples.png")
     assert "FGSM at eps 0.1" in report
     assert "FGSM takes the standard model below 50% accuracy at eps" in report
-    assert (folder / "standard" / "report.md").exists() and (folder / "adversarial" / "checkpoint.npz").exists()
+    assert (folder / "standard" / "report.md").exists()
+    assert (folder / "adversarial" / "checkpoint.npz").exists()
 
 
 def test_eps_at_accuracy_interpolates_the_first_crossing():

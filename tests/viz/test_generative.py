@@ -49,13 +49,14 @@ def test_interpolate_latents_endpoints():
 def test_plots_write_pngs(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.random((6, 1, 8, 8))
+    labels = np.arange(50) % 10
     history = [{"epoch": e, "d_loss": 1.0 / e, "g_loss": 2.0, "d_real": 0.6, "d_fake": 0.4,
                 "train_loss": 100 / e, "val_loss": 110 / e, "train_recon": 90 / e, "train_kl": 10.0,
                 "val_recon": 95 / e, "val_kl": 12.0} for e in (1, 2, 3)]
     calls = {
         "recon.png": lambda p: gviz.plot_reconstructions(x, x, p),
-        "latent2.png": lambda p: gviz.plot_latent_scatter(rng.standard_normal((50, 2)), np.arange(50) % 10, p),
-        "latent8.png": lambda p: gviz.plot_latent_scatter(rng.standard_normal((50, 8)), np.arange(50) % 10, p),
+        "latent2.png": lambda p: gviz.plot_latent_scatter(rng.standard_normal((50, 2)), labels, p),
+        "latent8.png": lambda p: gviz.plot_latent_scatter(rng.standard_normal((50, 8)), labels, p),
         "interp.png": lambda p: gviz.plot_interpolations([x, x], p),
         "grid.png": lambda p: gviz.plot_sample_grid(x * 2 - 1, p, "t", value_range=(-1, 1)),
         "gan.png": lambda p: gviz.plot_gan_losses(history, p),

@@ -182,7 +182,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
             raise RuntimeError(f"{op}: sequence {k} has shape {tuple(s.shape)} but sequence 0 has "
                                f"trailing dimensions {feat}")
     lengths = np.array([s.shape[0] for s in sequences], dtype=np.int64)
-    n_steps, batch = int(lengths.max()), len(sequences)
+    n_steps = int(lengths.max())
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     t = np.arange(n_steps)[:, None]
     shift = (n_steps - lengths)[None, :] if padding_side == "left" else 0

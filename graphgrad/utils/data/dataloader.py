@@ -16,7 +16,6 @@ import os
 import time
 import weakref
 
-import numpy as np
 
 from ... import backend
 from .collate import default_collate, default_convert
@@ -163,7 +162,6 @@ class _SingleProcessIter:
         self._sampler_iter = iter(loader._index_sampler)
         self._fetcher = make_fetcher(loader._is_iterable, loader.dataset, loader._auto_collation,
                                      loader.collate_fn, loader.drop_last)
-        self._num_yielded = 0
 
     def __iter__(self):
         return self
@@ -171,7 +169,6 @@ class _SingleProcessIter:
     def __next__(self):
         index = next(self._sampler_iter)
         data = self._fetcher.fetch(index)  # StopIteration from an iterable dataset ends the loop
-        self._num_yielded += 1
         return data
 
 
@@ -217,7 +214,6 @@ class _MultiProcessIter:
         self._reorder: dict[int, object] = {}
         self._active = [True] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
-        self._num_yielded = 0
         if not first:
             for q in self._index_queues:
                 q.put(ResumeIteration())
@@ -284,7 +280,6 @@ class _MultiProcessIter:
         self._try_put_index()
         if isinstance(data, ExceptionWrapper):
             data.reraise()
-        self._num_yielded += 1
         return data
 
     def _get_data(self):

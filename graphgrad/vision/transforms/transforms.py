@@ -12,7 +12,6 @@ import numbers
 import numpy as np
 
 from ... import backend
-from ...autograd.tensor import Tensor
 from . import functional as F
 from ._image import image_size, unpack
 

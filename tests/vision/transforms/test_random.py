@@ -4,7 +4,6 @@ import pytest
 
 import graphgrad
 from graphgrad.vision import transforms as T
-from graphgrad.vision.transforms import functional as F
 
 RNG = np.random.default_rng(1)
 IMG = graphgrad.tensor(RNG.random((3, 16, 16)).astype(np.float32))
