@@ -4,7 +4,8 @@
     python -m graphgrad.distributed.run --nproc-per-node 4 --hostfile hosts -m mypackage.train
 
 It runs ``mpiexec -n N [--allow-run-as-root] [--hostfile F] --bind-to none -x OMP_NUM_THREADS
-python train.py ...`` in its own place (exec), so Ctrl-C and the exit status are ``mpiexec``'s.
+python -m mpi4py train.py ...`` in its own place (exec), so Ctrl-C and the exit status are
+``mpiexec``'s.
 ``mpiexec_command`` builds the same command for other launchers (the ``graphgrad`` command line).
 """
 from __future__ import annotations
@@ -71,7 +72,10 @@ def _parse(argv):
 
 def main(argv=None) -> None:
     args = _parse(sys.argv[1:] if argv is None else argv)
-    program = [sys.executable] + (["-m"] if args.module else []) + [args.script] + args.script_args
+    # Each rank runs under mpi4py's runner, which turns a non-zero sys.exit() on one rank into an
+    # abort of all of them (Python's excepthook never sees SystemExit).
+    program = ([sys.executable, "-m", "mpi4py"] + (["-m"] if args.module else []) + [args.script]
+               + args.script_args)
     try:
         command, env = mpiexec_command(args.nproc, program, args.hostfile)
     except (RuntimeError, ValueError) as e:
