@@ -20,7 +20,8 @@ def check(condition, what):
 
 def close(tensor, expected, what):
     got = tensor.numpy() if hasattr(tensor, "numpy") else np.asarray(tensor)
-    check(got.shape == np.shape(expected) and np.allclose(got, expected, rtol=1e-3), f"{what}: {got} != {expected}")
+    check(got.shape == np.shape(expected) and np.allclose(got, expected, rtol=1e-3),
+          f"{what}: {got} != {expected}")
 
 
 def raises(error, call, what):

@@ -115,9 +115,6 @@ class DistributedDataParallel(Module):
         finally:
             self.require_backward_grad_sync = previous
 
-    def extra_repr(self) -> str:
-        return f"world_size={self.process_group.size()}, buckets={len(self.reducer.buckets)}"
-
 
 def _check_same_model(comm, named_tensors) -> None:
     """Raise on every rank if the ranks' models differ in parameter or buffer names, shapes or

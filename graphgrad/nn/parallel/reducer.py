@@ -3,8 +3,9 @@ gradient in it has been accumulated during backward.
 
 Parameters are put in buckets in reverse registration order (the order backward tends to produce
 their gradients), one dtype per bucket, each closed once it reaches its cap (with the defaults,
-1 MiB for the first and ``bucket_cap_mb`` = 25 MiB for the others, as PyTorch's). A parameter's post-accumulate-grad hook copies its gradient
-into its bucket; the bucket whose last gradient arrives starts a non-blocking ``Iallreduce``.
+1 MiB for the first and ``bucket_cap_mb`` = 25 MiB for the others, as PyTorch's). A parameter's
+post-accumulate-grad hook copies its gradient into its bucket; the bucket whose last gradient
+arrives starts a non-blocking ``Iallreduce``.
 Buckets start strictly in index order, so every rank issues the same collectives in the same order
 even when gradients arrive in a different order. When the last bucket has started, the reducer
 waits for all of them and writes the averages back into ``.grad``: by the time ``backward()``
