@@ -51,3 +51,17 @@ def train(model, batches, ddp=None, micro_batches: int = 1, lr=0.05, momentum=0.
 def weights(model) -> dict:
     """A model's state as arrays, without DDP's ``module.`` prefix."""
     return {k.removeprefix("module."): v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+def batch_norm_case(layer_class, world: int = 2):
+    """A float64 batch-norm layer of ``layer_class`` with random affine parameters, and per rank an
+    input batch of 3, 5, ... samples (unequal counts) and the upstream gradient for it."""
+    rng = np.random.default_rng(7)
+    sizes = [3 + 2 * q for q in range(world)]
+    inputs = [rng.standard_normal((n, 4, 3, 2)) for n in sizes]
+    upstream = [rng.standard_normal((n, 4, 3, 2)) for n in sizes]
+    layer = layer_class(4, momentum=0.3, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(rng.standard_normal(4)))
+        layer.bias.copy_(torch.tensor(rng.standard_normal(4)))
+    return layer, inputs, upstream

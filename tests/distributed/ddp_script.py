@@ -13,7 +13,7 @@ import graphgrad.nn as nn
 from graphgrad.nn.parallel import DistributedDataParallel as DDP
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ddp_cases import cnn, data, shard, train, weights  # noqa: E402
+from ddp_cases import batch_norm_case, cnn, data, shard, train, weights  # noqa: E402
 
 dist.init_process_group()
 R, W = dist.get_rank(), dist.get_world_size()
@@ -55,14 +55,7 @@ for (k, va), vb in zip(weights(a).items(), weights(b).values()):
     assert np.array_equal(va, vb), k
 
 # 5. SyncBatchNorm alone, float64, a batch of 3 on rank 0 and 5 on rank 1 (unequal counts)
-rng = np.random.default_rng(7)
-sizes = [3 + 2 * q for q in range(W)]
-inputs = [rng.standard_normal((n, 4, 3, 2)) for n in sizes]
-upstream = [rng.standard_normal((n, 4, 3, 2)) for n in sizes]
-bn = nn.SyncBatchNorm(4, momentum=0.3, dtype=torch.float64)
-with torch.no_grad():
-    bn.weight.copy_(torch.tensor(rng.standard_normal(4)))
-    bn.bias.copy_(torch.tensor(rng.standard_normal(4)))
+bn, inputs, upstream = batch_norm_case(nn.SyncBatchNorm, W)
 xin = torch.tensor(inputs[R], requires_grad=True)
 result = bn(xin)
 (result * torch.tensor(upstream[R])).sum().backward()

@@ -9,7 +9,7 @@ import graphgrad.nn as nn
 from mpi_launch import SCRIPTS, launch, needs_mpi
 
 sys.path.insert(0, SCRIPTS)
-from ddp_cases import cnn, data, train, weights  # noqa: E402
+from ddp_cases import batch_norm_case, cnn, data, train, weights  # noqa: E402
 
 
 def _assert_close(got: dict, want: dict, case: str, atol: float):
@@ -47,18 +47,11 @@ def test_ddp_on_2_ranks_matches_one_process_with_the_whole_batch(tmp_path):
 
 def _check_sync_batch_norm_alone(ranks):
     """The script's SyncBatchNorm on batches of 3 and 5 = BatchNorm2d on the batch of 8."""
-    rng = np.random.default_rng(7)
-    sizes = [3, 5]
-    inputs = [rng.standard_normal((n, 4, 3, 2)) for n in sizes]
-    upstream = [rng.standard_normal((n, 4, 3, 2)) for n in sizes]
-    bn = nn.BatchNorm2d(4, momentum=0.3, dtype=torch.float64)
-    with torch.no_grad():
-        bn.weight.copy_(torch.tensor(rng.standard_normal(4)))
-        bn.bias.copy_(torch.tensor(rng.standard_normal(4)))
+    bn, inputs, upstream = batch_norm_case(nn.BatchNorm2d)
     x = torch.tensor(np.concatenate(inputs), requires_grad=True)
     out = bn(x)
     (out * torch.tensor(np.concatenate(upstream))).sum().backward()
-    for r, (start, stop) in enumerate([(0, 3), (3, 8)]):
+    for r, (start, stop) in enumerate([(0, 3), (3, 8)]):  # the batches of 3 and 5
         got = _case(ranks[r], "syncbn")
         np.testing.assert_allclose(got["out"], out.detach().numpy()[start:stop], atol=1e-12)
         np.testing.assert_allclose(got["grad_input"], x.grad.numpy()[start:stop], atol=1e-12)
