@@ -1,6 +1,8 @@
 """DistributedDataParallel, SyncBatchNorm and DataParallel in a plain process (a world of 1): the
 wrapper's contract (state_dict keys, .module, no_sync, unused parameters, buckets, bad arguments)
 and the single-rank equivalences."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,18 @@ def test_an_unused_parameter_raises_at_the_next_forward_unless_detection_is_on()
     fresh = DistributedDataParallel(TwoHeads(), find_unused_parameters=True)
     fresh(x).sum().backward()
     assert fresh.module.b.weight.grad is None  # used by no rank: left alone, as in PyTorch
+
+
+def test_a_dropped_wrapper_leaves_no_hook_on_the_parameters():
+    model = nn.Linear(3, 2)
+    ddp = DistributedDataParallel(model)
+    assert len(model.weight._post_acc_hooks) == 1
+    del ddp
+    gc.collect()
+    assert model.weight._post_acc_hooks == [] and model.bias._post_acc_hooks == []
+    again = DistributedDataParallel(model)
+    again(torch.randn(4, 3)).sum().backward()
+    assert not again.reducer.armed
 
 
 def test_forward_under_no_grad_does_not_arm_the_reducer():

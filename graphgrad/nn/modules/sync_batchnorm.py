@@ -70,10 +70,7 @@ class SyncBatchNorm(_BatchNorm):
                      and dist.get_world_size(self.process_group) > 1)
         if not need_sync:
             return super().forward(input)
-        self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
-            raise ValueError(f"SyncBatchNorm: expected input with {self.num_features} channels, got "
-                             f"input of shape {tuple(input.shape)}")
+        self._check_input(input)
         factor = self._count_batch_and_factor()
         track = self.track_running_stats
         return sync_batch_norm(input, self.running_mean if track else None,

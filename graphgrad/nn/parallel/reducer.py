@@ -14,6 +14,7 @@ returns, every rank holds the same averaged gradients.
 from __future__ import annotations
 
 import time
+import weakref
 
 import numpy as np
 
@@ -113,7 +114,17 @@ class Reducer:
         self._seen = {}
         self.used = None
         self.comm_seconds = 0.0  # time spent in MPI calls (the benchmark reads it)
-        self.handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
+        # The hooks hold the reducer weakly and go when it goes: a model wrapped again (or unwrapped)
+        # keeps no hooks, and no reducer alive, from a DistributedDataParallel that was dropped.
+        method = weakref.WeakMethod(self._grad_ready)
+
+        def grad_ready(param):
+            ready = method()
+            if ready is not None:
+                ready(param)
+
+        handles = [p.register_post_accumulate_grad_hook(grad_ready) for p in params]
+        weakref.finalize(self, _remove_all, handles)
 
     # ---------------------------------------------------------------- per iteration
     def prepare_for_backward(self, outputs) -> None:
@@ -197,6 +208,7 @@ class Reducer:
         else:
             param.grad = Tensor._make(averaged.copy())
 
-    def remove_hooks(self) -> None:
-        for h in self.handles:
-            h.remove()
+
+def _remove_all(handles) -> None:
+    for handle in handles:
+        handle.remove()
