@@ -10,6 +10,7 @@ from .backend import (Generator, bool_, default_generator, dtype, float16, float
                       set_default_dtype, uint8)
 from .ops import *  # noqa: F401,F403
 from . import autograd, ops  # noqa: F401
+from . import distributed  # noqa: F401
 from .serialization import load, load_safetensors, save, save_safetensors  # noqa: F401
 from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402

@@ -16,3 +16,11 @@ def test_dcgan_benchmark_runs_the_same_step_in_both_frameworks():
     losses = {name: float(step().detach().numpy()) for name, step in steps.items()}
     assert np.isfinite(losses["graphgrad"])
     np.testing.assert_allclose(losses["graphgrad"], losses["pytorch"], rtol=1e-3)
+
+
+def test_ddp_benchmark_measures_a_step_in_a_world_of_one():
+    pytest.importorskip("mpi4py")
+    import bench_ddp
+
+    result = bench_ddp.measure(steps=1, warmup=0, global_batch=2)
+    assert result["world"] == 1 and result["step_ms"] > 0 and result["gradient_mb"] > 0.5

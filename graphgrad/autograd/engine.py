@@ -192,6 +192,8 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
             if isinstance(node, AccumulateGrad):
                 if accumulate and (target_nodes is None or node in target_nodes):
                     _accumulate(node.variable, buf[0], create_graph, routed)
+                    for hook in list(getattr(node.variable, "_post_acc_hooks", None) or ()):
+                        hook(node.variable)
                 continue
             if target_nodes is not None and not any(
                     e is not None and e[0] in needed for e in node._next):

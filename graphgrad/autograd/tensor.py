@@ -38,7 +38,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_base",
-                 "_retains_grad", "_hooks", "_acc_ref", "__weakref__")
+                 "_retains_grad", "_hooks", "_acc_ref", "_post_acc_hooks", "__weakref__")
     # Make NumPy hand binary operators with a tensor on the right back to the tensor.
     __array_priority__ = 1000
 
@@ -290,6 +290,21 @@ class Tensor:
             self._hooks = []
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook) -> "RemovableHandle":
+        """Call ``hook(self)`` after backward has accumulated this leaf's gradient into ``.grad``
+        (once per backward, after every use's contribution is summed). Only for leaf tensors that
+        require grad; ``autograd.grad``, which leaves ``.grad`` alone, does not call it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        # The slot is left unset by _make (the hot path of every op); the engine reads it with a default.
+        hooks = getattr(self, "_post_acc_hooks", None)
+        if hooks is None:
+            hooks = self._post_acc_hooks = []
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def _accumulator(self):
         """The AccumulateGrad node of this leaf, shared by every op that uses it while it lives."""

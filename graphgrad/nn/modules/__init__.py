@@ -56,3 +56,7 @@ from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, PeepholeLSTM, RNNBase, RNNC
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "PeepholeLSTM", "RNNCellBase", "RNNCell", "LSTMCell",
             "GRUCell"]
+
+from .sync_batchnorm import SyncBatchNorm  # noqa: E402
+
+__all__ += ["SyncBatchNorm"]

@@ -78,16 +78,25 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def forward(self, input: Tensor) -> Tensor:
-        self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} "
-                             f"channels, got input of shape {tuple(input.shape)}")
+    def _count_batch_and_factor(self) -> float:
+        """Count a training batch in ``num_batches_tracked``; return the weight of this batch's
+        statistics in the running ones (``momentum``, or 1/count for a cumulative average)."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked)
+        return factor
+
+    def _check_input(self, input: Tensor) -> None:
+        self._check_input_dim(input)
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} "
+                             f"channels, got input of shape {tuple(input.shape)}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        factor = self._count_batch_and_factor()
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if track else None,
