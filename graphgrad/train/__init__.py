@@ -3,6 +3,7 @@ checkpoints, model selection and gradient diagnostics."""
 from .callbacks import Callback, EarlyStopping
 from .checkpoint import CheckpointWriteError
 from .diagnostics import GradientDiagnostics, GradientWarning, read_diagnostics
+from .drawn import DrawnBatches
 from .loop import Loop
 from .metrics import confusion_matrix, per_class_scores, topk_correct
 from .run_dir import RunDir, atomic_write_text
@@ -10,7 +11,7 @@ from .search import cross_validate, fit_classifier, grid_search, random_search
 from .step import LossStep, Step
 from .trainer import SupervisedStep, Trainer, evaluate
 
-__all__ = ["Callback", "CheckpointWriteError", "EarlyStopping", "GradientDiagnostics",
+__all__ = ["Callback", "CheckpointWriteError", "DrawnBatches", "EarlyStopping", "GradientDiagnostics",
            "GradientWarning", "Loop", "LossStep", "RunDir", "Step", "SupervisedStep", "Trainer",
            "atomic_write_text", "confusion_matrix", "evaluate", "per_class_scores",
            "read_diagnostics", "topk_correct"]

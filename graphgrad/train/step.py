@@ -119,14 +119,16 @@ class LossStep(Step):
     a VAE's ``recon`` and ``kl``, a token accuracy). The row gets ``train_<name>`` for each, and
     ``val_<name>`` averaged over the validation data. ``clip_grad_norm`` clips the gradient's
     global norm before the optimizer step; ``count(batch)`` weighs the batch (default: its first
-    dimension)."""
+    dimension), and ``unit`` names what it counts."""
 
     def __init__(self, model, optimizer, loss_fn, *, clip_grad_norm: float | None = None,
-                 count=None):
+                 count=None, unit: str | None = None):
         self._model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.clip_grad_norm = clip_grad_norm
         if count is not None:
             self.count = count
+        if unit is not None:
+            self.unit = unit
 
     @property
     def model(self):
