@@ -33,6 +33,8 @@ def start_run(config: dict, run_dir, resume: bool, *, several: bool = False) -> 
         before = run_dir.read_config()
         if config.get("epochs") != before.get("epochs"):
             _check_new_epochs(name, before.get("epochs"), config.get("epochs"), run_dir, several)
+    if resume:
+        run_dir.remove_temporary_files()  # what a killed write left, in subfolders too
     run_dir.write_config(config)
     if several or not resume:
         return False

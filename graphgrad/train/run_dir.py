@@ -10,9 +10,9 @@ import time
 
 from ..serialization import atomic_write
 
-# Temporary files of atomic writes: ``.<name>.<random>.tmp`` (``.part``/``.tmp-*`` from older
-# versions). Only a killed process leaves one behind.
-_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}(\.tmp|\.png)$|^\..+\.part$|^\.tmp-")
+# Temporary files of atomic writes: ``.<name>.<8 hex digits>.<suffix>`` (``.part`` and
+# ``.tmp-*`` from older versions). Only a killed process leaves one behind.
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.[a-z]+$|^\..+\.part$|^\.tmp-")
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -32,7 +32,7 @@ class RunDir:
 
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
-        os.makedirs(self.plots, exist_ok=True)
+        os.makedirs(self.path, exist_ok=True)  # plots/ appears with the first plot
 
     @classmethod
     def create(cls, root: str, name: str) -> "RunDir":
@@ -80,18 +80,16 @@ class RunDir:
 
     def remove_temporary_files(self) -> list:
         """Delete what interrupted atomic writes left behind (``.checkpoint.npz.<random>.tmp``
-        and the like) in this folder, its ``plots/`` and ``plots/samples/``; returns their
-        paths. Only call it when no other process writes into the folder."""
+        and the like) anywhere in this folder; returns their paths. Only call it when no other
+        process writes into the folder."""
         removed = []
-        for folder in (self.path, self.plots, os.path.join(self.plots, "samples")):
-            if not os.path.isdir(folder):
-                continue
-            for name in os.listdir(folder):
+        for folder, _, names in os.walk(self.path):
+            for name in names:
                 if _TEMPORARY.match(name):
                     path = os.path.join(folder, name)
                     try:
                         os.unlink(path)
                         removed.append(path)
-                    except (IsADirectoryError, FileNotFoundError):
+                    except FileNotFoundError:
                         pass
         return removed

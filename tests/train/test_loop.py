@@ -304,6 +304,7 @@ def test_metrics_never_ahead_of_the_checkpoint(tmp_path):
 
 def test_stale_temporary_files_are_removed(tmp_path):
     run = RunDir(str(tmp_path / "run"))
+    os.makedirs(run.plots)
     stale = [run.file(".checkpoint.npz.0a1b2c3d.tmp"), run.file(".tmp-abcmetrics.jsonl"),
              os.path.join(run.plots, ".loss.png.12345678.png")]
     for path in stale:
@@ -341,7 +342,7 @@ def test_disk_full_keeps_the_last_checkpoint_and_resumes_elsewhere(tmp_path, mon
     assert "the previous checkpoint (epoch 1, step 12) is intact" in message
     assert isinstance(info.value, OSError) and info.value.__cause__ is None
     monkeypatch.undo()
-    assert sorted(os.listdir(run.path)) == ["checkpoint.npz", "metrics.jsonl", "plots"]  # no temp
+    assert sorted(os.listdir(run.path)) == ["checkpoint.npz", "metrics.jsonl"]  # no temporary file
     elsewhere = shutil.copytree(run.path, tmp_path / "elsewhere")
     resumed = _trainer(run_dir=str(elsewhere))
     resumed.fit(_loader(), epochs=3, resume=True)
