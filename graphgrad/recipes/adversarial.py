@@ -12,9 +12,9 @@ from .. import manual_seed
 from ..attacks import AdversarialBatch, fgsm, pgd
 from ..train import RunDir
 from ..viz import image_grid
-from ..viz._figure import pyplot, save_figure
+from ..viz._figure import pyplot
 from .classification import train_classifier
-from .common import close, predict, save_json, start_run, write_report
+from .common import close, finish_plot, predict, save_json, start_run, write_report
 from .registry import RecipeError, register
 from .vision import BASE
 from .vision_data import MNIST_STD, dataset_arrays, load_vision_data, pixel_bounds
@@ -160,13 +160,8 @@ def _plot_curves(curves: dict, config: dict, path: str) -> None:
         ax.plot([0.0] + list(c["pgd"]), [100 * c["pgd_clean"]] +
                 [100 * v for v in c["pgd"].values()], style, marker="s",
                 label=f"{name} model, PGD-{config['pgd_steps']}")
-    ax.set_xlabel("epsilon (L-inf, pixel units)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title("Accuracy under attack", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
-    close(fig)
+    finish_plot(fig, ax, path, "epsilon (L-inf, pixel units)", "test accuracy (%)",
+                "Accuracy under attack", title_size=10, legend_size=8)
 
 
 def _lines(curves: dict, config: dict, source: str, n_test: int) -> list:

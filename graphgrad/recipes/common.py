@@ -19,7 +19,7 @@ import numpy as np
 from .. import autograd, tensor
 from ..train import RunDir, atomic_write_text
 from ..train.checkpoint import progress as checkpoint_progress
-from ..viz._figure import pyplot
+from ..viz._figure import pyplot, save_figure
 from .registry import RecipeError
 
 
@@ -120,6 +120,20 @@ def write_report(run_dir, title: str, lines: list, config: dict | None = None) -
 
 def close(fig) -> None:
     pyplot().close(fig)
+
+
+def finish_plot(fig, ax, path: str, xlabel: str, ylabel: str, title: str, *,
+                title_size=None, legend_size=None) -> str:
+    """Label ``ax``, add its legend and a light grid, save ``fig`` as a PNG at ``path`` and close
+    it; returns ``path``."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, **({"fontsize": title_size} if title_size else {}))
+    ax.grid(alpha=0.3)
+    ax.legend(**({"fontsize": legend_size} if legend_size else {}))
+    save_figure(fig, path)
+    close(fig)
+    return path
 
 
 # ------------------------------------------------------------------ predicting

@@ -21,7 +21,7 @@ from ..train import atomic_write_text, cross_validate, evaluate, fit_classifier
 from ..train.search import LogUniform, grid_search, random_search
 from ..utils.data import DataLoader
 from ..viz._figure import pyplot, save_figure
-from .common import close, refuse_resume, save_json, start_run, write_report
+from .common import close, finish_plot, refuse_resume, save_json, start_run, write_report
 from .registry import RecipeError, register
 from .vision_data import DATA, tensor_dataset, vision_arrays
 
@@ -191,10 +191,5 @@ def _plot_cv(cv: dict, tests: dict, config: dict, n: int, path: str) -> None:
                 capsize=3, label=f"{config['folds']}-fold CV accuracy (mean, std)")
     ax.plot(xs, [tests[w] for w in wds], marker="s", linestyle="--", label="test accuracy")
     ax.set_xscale("log")
-    ax.set_xlabel("weight decay (leftmost point: 0)")
-    ax.set_ylabel("accuracy")
-    ax.set_title(f"Logistic regression on {n} training images", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
-    close(fig)
+    finish_plot(fig, ax, path, "weight decay (leftmost point: 0)", "accuracy",
+                f"Logistic regression on {n} training images", title_size=10, legend_size=8)

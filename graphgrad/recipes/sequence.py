@@ -15,8 +15,8 @@ from ..models.charrnn import CharRNN, chrono_init_, recurrent_layer
 from ..train import Callback, DrawnBatches, RunDir, Trainer
 from ..train.language_model import LanguageModelTrainer, evaluate_bpc
 from ..viz import plot_curves
-from ..viz._figure import pyplot, save_figure
-from .common import finished, save_json, start_run, write_report
+from ..viz._figure import pyplot
+from .common import finish_plot, finished, save_json, start_run, write_report
 from .registry import RecipeError, register
 
 CHAR_RNN = {
@@ -322,12 +322,7 @@ def _plot_memory(config: dict, results: list, path: str) -> str:
                 label={"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[cell])
     ax.axhline(chance, color="gray", linestyle=":", label=f"chance ({chance:.3f})")
     ax.set_xscale("log")
-    ax.set_xlabel("delay (time steps between symbol and recall)")
-    ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)
-    ax.set_title("Remembering across a delay")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    save_figure(fig, path)
-    plt.close(fig)
+    finish_plot(fig, ax, path, "delay (time steps between symbol and recall)", "test accuracy",
+                "Remembering across a delay")
     return path

@@ -22,8 +22,9 @@ from ..models import SimpleCNN
 from ..train import DrawnBatches, Trainer
 from ..train.transfer import (ConSE, class_prototypes, freeze, nearest_prototype, param_groups,
                               replace_head)
-from ..viz._figure import pyplot, save_figure
-from .common import accuracy, close, predict, refuse_resume, save_json, start_run, write_report
+from ..viz._figure import pyplot
+from .common import (accuracy, finish_plot, predict, refuse_resume,
+                     save_json, start_run, write_report)
 from .registry import RecipeError, register
 from .vision_data import DATA, vision_arrays
 
@@ -149,13 +150,8 @@ def _plot_transfer(results: dict, shots: list, methods: list, path: str) -> None
         ax.plot(shots, [100 * results[n][m] for n in shots], marker="o", label=m)
     ax.set_xscale("log")
     ax.set_xticks(shots, [str(n) for n in shots])
-    ax.set_xlabel("training examples per new class (digits 5-9)")
-    ax.set_ylabel("test accuracy on 5-9 (%)")
-    ax.set_title("Transfer from digits 0-4 vs training from scratch", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
-    close(fig)
+    finish_plot(fig, ax, path, "training examples per new class (digits 5-9)", "test accuracy on 5-9 (%)",
+                "Transfer from digits 0-4 vs training from scratch", title_size=10, legend_size=8)
 
 
 # ------------------------------------------------------------------ few-shot, zero-shot
@@ -283,10 +279,5 @@ def _plot_few_shot(results: dict, baseline: dict, zero_shot: dict, path: str) ->
     for (name, z), color in zip(zero_shot.items(), ("tab:red", "tab:purple")):
         ax.axhline(100 * z["accuracy"], color=color, linestyle="-.", label=f"zero-shot (ConSE, {name})")
     ax.axhline(100 / len(NEW), color="gray", linestyle=":", label="chance")
-    ax.set_xlabel("examples per new class (k)")
-    ax.set_ylabel("test accuracy on digits 5-9 (%)")
-    ax.set_title("Few-shot and zero-shot on digits the network never saw", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
-    close(fig)
+    finish_plot(fig, ax, path, "examples per new class (k)", "test accuracy on digits 5-9 (%)",
+                "Few-shot and zero-shot on digits the network never saw", title_size=10, legend_size=8)
