@@ -31,8 +31,8 @@ def write_error(path: str, exc: OSError, last: str | None) -> CheckpointWriteErr
     why = exc.strerror or str(exc)
     kept = (f"the previous checkpoint ({last}) is intact" if last
             else "no earlier checkpoint exists")
-    err = CheckpointWriteError(f"could not write {path}: {why}; {kept}. Free some space (or copy "
-                               "the run folder elsewhere) and resume the run")
+    err = CheckpointWriteError(f"could not write {path}: {why}; {kept}: resume the run once there "
+                               "is room (or from a copy of its folder elsewhere)")
     err.errno = exc.errno
     return err
 
