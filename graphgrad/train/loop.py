@@ -155,6 +155,9 @@ class Loop:
         with self._interrupt:
             while self.epoch < epochs and not stop and not self._out_of_time():
                 stop = self._run_epoch(train_data, val_data, epochs)
+                if self._interrupt.requested:  # came during validation or the checkpoint
+                    self._report_interrupt()
+                    raise KeyboardInterrupt
         for cb in self.callbacks:
             cb.on_fit_end(self)
         return self.history
@@ -312,8 +315,12 @@ class Loop:
             return
         self._save(self._mid_state(epoch_rng, done, sums, seconds),
                    rng=boundary_rng if where == "fetch" else None)
-        print(f"\ninterrupted: checkpoint saved in {self.run_dir.path}; continue with --resume",
-              flush=True)
+        self._report_interrupt()
+
+    def _report_interrupt(self) -> None:
+        if self.run_dir is not None and self.is_main_process:
+            print(f"\ninterrupted: checkpoint saved in {self.run_dir.path}; continue with --resume",
+                  flush=True)
 
     def _save(self, mid: dict | None, rng=None) -> None:
         """Write the checkpoint (then, after an epoch, metrics.jsonl) atomically."""

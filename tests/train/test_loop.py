@@ -398,3 +398,23 @@ def test_augmentation_transforms_resume_exactly(tmp_path):
     resumed = make(run)
     resumed.fit(loader, epochs=2, resume=True)
     _same(_weights(straight), _weights(resumed))
+
+
+def test_sigint_during_validation_stops_after_the_epoch_checkpoint(tmp_path):
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is not handled by Python's default handler in this process")
+
+    class CtrlCInValidation(Dataset):
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, i):
+            if i == 0:
+                os.kill(os.getpid(), signal.SIGINT)
+            return gg.zeros(6), 0
+
+    run = RunDir(str(tmp_path / "run"))
+    trainer = _trainer(run_dir=run)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(_loader(), DataLoader(CtrlCInValidation(), batch_size=8), epochs=3)
+    assert trainer.epoch == 1 and len(run.read_metrics()) == 1
