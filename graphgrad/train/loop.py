@@ -169,9 +169,13 @@ class Loop:
     def _out_of_time(self) -> bool:
         return self.time_limit is not None and self.elapsed >= self.time_limit
 
-    def _batches(self, data, start: int):
+    def _batches(self, data, epoch: int, start: int):
         """An iterator over ``data`` from batch ``start``: skipped in the sampler where the data
-        can (``iter_from``), else read and dropped."""
+        can (``iter_from``), else read and dropped. A sampler with ``set_epoch`` (a distributed
+        one) is told the epoch first (0-based, as PyTorch's training scripts do)."""
+        set_epoch = getattr(getattr(data, "sampler", None), "set_epoch", None)
+        if set_epoch is not None:
+            set_epoch(epoch - 1)
         iter_from = getattr(data, "iter_from", None)
         if iter_from is not None:
             return iter_from(start)
@@ -193,7 +197,7 @@ class Loop:
         done = mid["batch"] if mid else 0
         sums = mid["sums"] if mid else _new_sums()
         epoch_time = mid["time"] if mid else 0.0
-        batches = self._batches(data, done)
+        batches = self._batches(data, epoch, done)
         if mid:
             random_state.restore(mid["rng"])
             self.step.load_state_dict(mid["step"])

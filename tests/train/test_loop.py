@@ -418,3 +418,17 @@ def test_sigint_during_validation_stops_after_the_epoch_checkpoint(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         trainer.fit(_loader(), DataLoader(CtrlCInValidation(), batch_size=8), epochs=3)
     assert trainer.epoch == 1 and len(run.read_metrics()) == 1
+
+
+def test_a_sampler_with_set_epoch_is_told_each_epoch():
+    from graphgrad.utils.data import SequentialSampler
+
+    class Epochs(SequentialSampler):
+        seen = []
+
+        def set_epoch(self, epoch):
+            self.seen.append(epoch)
+
+    data = _data()
+    _trainer().fit(DataLoader(data, batch_size=32, sampler=Epochs(data)), epochs=3)
+    assert Epochs.seen == [0, 1, 2]
