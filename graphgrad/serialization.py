@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
 import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -96,29 +96,40 @@ class _Encoder:
             "optimizers and schedulers)")
 
 
-def _open_target(path):
-    """An atomic writer for a path, or the file object itself."""
+def temporary_file(path, suffix: str = ".tmp"):
+    """Create the temporary file of an atomic write of ``path``: ``.<name>.<random><suffix>`` in
+    the same folder (so that ``os.replace`` is a rename), open for writing. Returns ``(fd, tmp)``.
+
+    Its permissions are those of any new file, 0666 less the umask, so the file that replaces
+    ``path`` gets them too (``tempfile.mkstemp`` would make it 0600 whatever the umask)."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    base = os.path.basename(os.fspath(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}{suffix}")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file next to {path}")
+
+
+def atomic_write(path, write) -> None:
+    """Write ``path`` through ``write(binary file)`` atomically: a reader sees the old file or the
+    new one, never half of one. The data reaches the disk (fsync) before the rename; on any
+    failure (a full disk, an interrupt) the temporary file is removed and ``path`` is untouched.
+    ``path`` may also be an open binary file object, written directly."""
     if hasattr(path, "write"):
-        return None
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
-    return fd, tmp, path
-
-
-def _atomic_write(path, write) -> None:
-    target = _open_target(path)
-    if target is None:
         write(path)
         return
-    fd, tmp, final = target
+    path = os.fspath(path)
+    fd, tmp = temporary_file(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, final)
+        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -139,7 +150,7 @@ def save(obj, f, **kwargs) -> None:
     blob = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
     entries = dict(enc.arrays)
     entries[_META] = blob
-    _atomic_write(f, lambda fh: np.savez(fh, **entries))
+    atomic_write(f, lambda fh: np.savez(fh, **entries))
 
 
 # ------------------------------------------------------------------------------ load
@@ -314,7 +325,7 @@ def save_safetensors(tensors: Mapping, path, metadata: dict | None = None) -> No
         for c in chunks:
             fh.write(c)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def _st_fail(source: str, why: str):

@@ -4,21 +4,20 @@ adversarial images side by side; then train the same CNN adversarially (half of 
 by FGSM examples against the current weights) and draw the same curves."""
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
-from .. import autograd, manual_seed, tensor
+from .. import manual_seed
 from ..attacks import AdversarialBatch, fgsm, pgd
-from ..train import RunDir, atomic_write_text
+from ..train import RunDir
 from ..viz import image_grid
-from ..viz._figure import pyplot, save_figure
+from ..viz._figure import pyplot
 from .classification import train_classifier
-from .inspect import close, dataset_arrays, pixel_bounds, write_report
+from .common import close, finish_plot, predict, save_json, start_run, write_report
 from .registry import RecipeError, register
 from .vision import BASE
-from .vision_data import MNIST_STD, load_vision_data
+from .vision_data import MNIST_STD, dataset_arrays, load_vision_data, pixel_bounds
 from .zoo import build_model
 
 # A smaller CNN than mnist-cnn's by default, so that both trainings and the attacks take a few
@@ -30,11 +29,8 @@ ADVERSARIAL = dict(BASE, model="simple_cnn", model_args={"channels": [16, 32], "
                    adversarial_fraction=0.5, adversarial_training=True)
 
 
-def _predict(model, x, batch: int = 500) -> np.ndarray:
-    model.eval()
-    with autograd.no_grad():
-        return np.concatenate([model(tensor(x[i:i + batch])).numpy().argmax(1)
-                               for i in range(0, len(x), batch)])
+def _predict(model, x) -> np.ndarray:
+    return predict(model, x).argmax(1)
 
 
 def attack_curves(model, x, y, config: dict, log) -> dict:
@@ -86,8 +82,29 @@ def _show_examples(model, x, y, eps: float, path: str) -> None:
 @register("adversarial-mnist", "FGSM/PGD attacks on the MNIST CNN: accuracy against epsilon, "
           "examples, then adversarial training and the same curves", ADVERSARIAL)
 def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
-    run_dir.write_config(config)
+    start_run(config, run_dir, resume, several=True)
     log = (lambda s: print(s, flush=True)) if progress else (lambda s: None)
+    models, data, source = _train_models(config, run_dir, resume, progress)
+    x, y = dataset_arrays(data.test, config.get("test_limit"))
+    curves = {}
+    for name, m in models.items():
+        log(f"attacking the {name} model on {len(x)} test images")
+        curves[name] = attack_curves(m, x, y, config, log)
+    _show_examples(models["standard"], x, y, 0.1 if 0.1 in config["eps"] else max(config["eps"]),
+                   os.path.join(run_dir.plots, "adversarial_examples.png"))
+    _plot_curves(curves, config, os.path.join(run_dir.plots, "accuracy_vs_epsilon.png"))
+    report = write_report(run_dir, config["recipe"], _lines(curves, config, source, len(x)), config)
+    print(f"report: {report}", flush=True)
+    save_json(run_dir, "results.json",
+              {n: {k: ({str(e): v for e, v in c.items()} if isinstance(c, dict) else c)
+                   for k, c in cv.items()} for n, cv in curves.items()})
+    return curves
+
+
+def _train_models(config, run_dir, resume: bool, progress: bool):
+    """The standard model (trained in ``standard/``, or a finished run's with ``from_run``) and,
+    with ``adversarial_training``, the adversarially trained one (``adversarial/``); returns
+    (models by name, the data, a sentence saying where the standard model comes from)."""
     models = {}
     if config["from_run"]:
         from .runs import _load_trained
@@ -106,33 +123,34 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
             keep = np.random.default_rng(0).permutation(len(data.train))[:int(config["train_limit"])]
             data.train = Subset(data.train, sorted(keep.tolist()))
             data.description += f" (training limited to {len(data.train)})"
-        sub = RunDir(os.path.join(run_dir.path, "standard"))
         model_args = dict(config.get("model_args") or {})
-        manual_seed(config["seed"])  # the initial weights are part of the run's configuration
-        model = build_model("simple_cnn", **model_args)
-        train_classifier(dict(config, recipe=f"{config['recipe']}/standard"), sub, model, data,
-                         progress=progress)
-        models["standard"] = model
+        models["standard"] = _train(config, run_dir, "standard", model_args, data, None, resume,
+                                    progress)
         source = (f"a SimpleCNN {model_args} trained here for {config['epochs']} epochs with "
                   "mnist-cnn's other settings (subfolder standard/)")
     if config["adversarial_training"]:
-        sub = RunDir(os.path.join(run_dir.path, "adversarial"))
-        manual_seed(config["seed"])  # the same initial weights as the standard model
-        robust = build_model("simple_cnn", **model_args)
-        mix = AdversarialBatch(robust, fgsm, config["train_eps"] / MNIST_STD[0],
-                               fraction=config["adversarial_fraction"], clamp=pixel_bounds())
         print(f"adversarial training: FGSM eps {config['train_eps']} on "
               f"{100 * config['adversarial_fraction']:.0f}% of every batch", flush=True)
-        train_classifier(dict(config, recipe=f"{config['recipe']}/adversarial"), sub, robust, data,
-                         mixup=mix, progress=progress)
-        models["adversarial"] = robust
-    x, y = dataset_arrays(data.test, config.get("test_limit"))
-    curves = {}
-    for name, m in models.items():
-        log(f"attacking the {name} model on {len(x)} test images")
-        curves[name] = attack_curves(m, x, y, config, log)
-    _show_examples(models["standard"], x, y, 0.1 if 0.1 in config["eps"] else max(config["eps"]),
-                   os.path.join(run_dir.plots, "adversarial_examples.png"))
+        models["adversarial"] = _train(config, run_dir, "adversarial", model_args, data,
+                                       config["train_eps"], resume, progress)
+    return models, data, source
+
+
+def _train(config, run_dir, name: str, model_args: dict, data, eps, resume: bool, progress: bool):
+    """mnist-cnn's training of a SimpleCNN in the subfolder ``name``; with ``eps``, part of every
+    batch replaced by FGSM examples against the current weights."""
+    manual_seed(config["seed"])  # the initial weights are part of the run's configuration
+    model = build_model("simple_cnn", **model_args)
+    mix = None if eps is None else AdversarialBatch(model, fgsm, eps / MNIST_STD[0],
+                                                    fraction=config["adversarial_fraction"],
+                                                    clamp=pixel_bounds())
+    train_classifier(dict(config, recipe=f"{config['recipe']}/{name}"),
+                     RunDir(os.path.join(run_dir.path, name)), model, data, mixup=mix,
+                     resume=resume, progress=progress)
+    return model
+
+
+def _plot_curves(curves: dict, config: dict, path: str) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for name, c in curves.items():
@@ -142,16 +160,14 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
         ax.plot([0.0] + list(c["pgd"]), [100 * c["pgd_clean"]] +
                 [100 * v for v in c["pgd"].values()], style, marker="s",
                 label=f"{name} model, PGD-{config['pgd_steps']}")
-    ax.set_xlabel("epsilon (L-inf, pixel units)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title("Accuracy under attack", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, os.path.join(run_dir.plots, "accuracy_vs_epsilon.png"))
-    close(fig)
+    finish_plot(fig, ax, path, "epsilon (L-inf, pixel units)", "test accuracy (%)",
+                "Accuracy under attack", title_size=10, legend_size=8)
+
+
+def _lines(curves: dict, config: dict, source: str, n_test: int) -> list:
     names = list(curves)
     lines = [f"- attacked model: {source}",
-             f"- test images: {len(x)} (FGSM), {min(len(x), config['pgd_limit'])} (PGD-"
+             f"- test images: {n_test} (FGSM), {min(n_test, config['pgd_limit'])} (PGD-"
              f"{config['pgd_steps']}, random start, step 2.5 eps / steps)"]
     if 0.1 in curves["standard"]["fgsm"]:
         lines.append(f"- **FGSM at eps 0.1: standard model "
@@ -172,10 +188,5 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
         for e in curves["standard"][kind]:
             lines.append(f"| {kind.upper()} | {e:g} | " +
                          " | ".join(f"{100 * curves[n][kind][e]:.2f}%" for n in names) + " |")
-    lines += ["", "![accuracy vs epsilon](plots/accuracy_vs_epsilon.png)", "",
-              "![examples](plots/adversarial_examples.png)"]
-    print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
-    out = {n: {k: ({str(e): v for e, v in c.items()} if isinstance(c, dict) else c)
-               for k, c in cv.items()} for n, cv in curves.items()}
-    atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
-    return curves
+    return lines + ["", "![accuracy vs epsilon](plots/accuracy_vs_epsilon.png)", "",
+                    "![examples](plots/adversarial_examples.png)"]

@@ -3,16 +3,14 @@ from the config, train with ``Trainer`` (validation every epoch, checkpoints), e
 split, and write the plots and ``report.md`` into the run folder."""
 from __future__ import annotations
 
-import json
 import os
-import time
-
 
 from .. import manual_seed, nn, optim
-from ..train import EarlyStopping, GradientDiagnostics, Trainer, atomic_write_text
+from ..train import EarlyStopping, GradientDiagnostics, Trainer
 from ..viz import plot_confusion_matrix, plot_filters, plot_loss_and_accuracy, plot_misclassified
 from ..viz.gradients import plot_gradients
 from ..viz._figure import pyplot
+from .common import plot_lines, save_json, settings_lines, start_run, write_report
 from .registry import RecipeError
 
 
@@ -53,7 +51,7 @@ def train_classifier(config: dict, run_dir, model, data, mixup=None, resume: boo
     from ..utils.data import DataLoader
 
     manual_seed(config["seed"])
-    run_dir.write_config(config)
+    resume = start_run(config, run_dir, resume)
     train_loader = DataLoader(data.train, batch_size=config["batch_size"], shuffle=True,
                               drop_last=False)
     val_loader = DataLoader(data.val, batch_size=256) if data.val is not None else None
@@ -74,15 +72,13 @@ def train_classifier(config: dict, run_dir, model, data, mixup=None, resume: boo
     print(f"run folder: {run_dir.path}", flush=True)
     print(f"model: {type(model).__name__}, {sum(p.numel() for p in model.parameters()):,} "
           f"parameters; data: {data.description}", flush=True)
-    start = time.perf_counter()
     trainer.fit(train_loader, val_loader, epochs=config["epochs"], resume=resume)
-    train_time = time.perf_counter() - start
     result = trainer.evaluate(test_loader, num_classes=len(data.classes))
-    write_artifacts(run_dir, config, model, data, trainer.history, result, train_time)
+    write_artifacts(run_dir, config, model, data, trainer.history, result, trainer.elapsed)
     print(f"test accuracy {result['accuracy']:.4f} (error {100 * (1 - result['accuracy']):.2f}%), "
           f"test loss {result['loss']:.4f}; report: {run_dir.file('report.md')}", flush=True)
     return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
-            "history": trainer.history, "train_time": train_time}
+            "history": trainer.history, "train_time": trainer.elapsed}
 
 
 def write_artifacts(run_dir, config, model, data, history, result, train_time) -> None:
@@ -105,11 +101,11 @@ def write_artifacts(run_dir, config, model, data, history, result, train_time) -
         gradients_path = os.path.join(run_dir.plots, "gradients.png")
         plt.close(plot_gradients(run_dir.path, gradients_path))
         plots.append(gradients_path)
-    test_metrics = {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
-                    "test_top5": result.get("top5"), "train_time_s": train_time}
-    atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(test_metrics, indent=2) + "\n")
-    atomic_write_text(run_dir.file("report.md"),
-                      _report(config, model, data, history, result, train_time, plots, run_dir))
+    save_json(run_dir, "test_metrics.json",
+              {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+               "test_top5": result.get("top5"), "train_time_s": train_time})
+    write_report(run_dir, config["recipe"], _report(config, model, data, history, result,
+                                                    train_time, plots, run_dir))
 
 
 class _LazyImages:
@@ -125,18 +121,16 @@ class _LazyImages:
         return len(self.dataset)
 
 
-def _report(config, model, data, history, result, train_time, plots, run_dir) -> str:
+def _report(config, model, data, history, result, train_time, plots, run_dir) -> list:
     n_params = sum(p.numel() for p in model.parameters())
-    lines = [f"# Run report: {config['recipe']}", "",
-             f"- model: `{type(model).__name__}` with {n_params:,} parameters",
+    lines = [f"- model: `{type(model).__name__}` with {n_params:,} parameters",
              f"- data: {data.description}",
              f"- epochs: {len(history)}, training time {train_time:.1f} s",
              f"- **test accuracy: {100 * result['accuracy']:.2f}%** "
              f"(error {100 * (1 - result['accuracy']):.2f}%), test loss {result['loss']:.4f}"]
     if "top5" in result:
         lines.append(f"- test top-5 accuracy: {100 * result['top5']:.2f}%")
-    lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
-    lines += [f"| {k} | `{json.dumps(v)}` |" for k, v in sorted(config.items())]
+    lines += [""] + settings_lines(config)
     lines += ["", "## Per epoch", "", "| epoch | train loss | train acc | val loss | val acc | lr |",
               "|---|---|---|---|---|---|"]
     for row in history:
@@ -147,12 +141,7 @@ def _report(config, model, data, history, result, train_time, plots, run_dir) ->
     for i, name in enumerate(data.classes):
         lines.append(f"| {name} | {result['precision'][i]:.3f} | {result['recall'][i]:.3f} | "
                      f"{result['f1'][i]:.3f} |")
-    lines += ["", "## Plots", ""]
-    for p in plots:
-        rel = os.path.relpath(p, run_dir.path)
-        lines.append(f"![{os.path.basename(p)[:-4]}]({rel})")
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    return lines + ["", "## Plots", ""] + plot_lines(plots, run_dir)
 
 
 __all__ = ["train_classifier", "make_optimizer", "make_scheduler"]

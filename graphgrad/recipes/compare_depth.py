@@ -4,13 +4,13 @@ error curves share one plot: the deeper plain net trains worse than the shallowe
 residual net does not."""
 from __future__ import annotations
 
-import json
 import os
 
 from .. import manual_seed
-from ..train import RunDir, atomic_write_text
+from ..train import RunDir
 from ..viz._figure import pyplot, save_figure
 from .classification import train_classifier
+from .common import finished, start_run, write_report
 from .registry import register
 from .vision import BASE
 from .vision_data import load_vision_data
@@ -25,24 +25,34 @@ DEFAULTS = dict(BASE, dataset="mnist", pad_to=32, model="resnet", depths=[8, 20]
 def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     if config.get("data") and config["dataset"] == "mnist" and "cifar" in str(config["data"]).lower():
         config = dict(config, dataset="cifar10", pad_to=None)
-    run_dir.write_config(config)
+    start_run(config, run_dir, resume, several=True)
     results = {}
     for depth in config["depths"]:
         for kind in ("plain", "resnet"):
             name = f"{kind}{depth}"
             sub = RunDir(os.path.join(run_dir.path, name))
-            sub_config = dict(config, model=name, recipe=f"{config['recipe']}/{name}")
-            sub_resume = resume and os.path.exists(sub.checkpoint)
-            if sub_resume and os.path.exists(sub.file("test_metrics.json")):
-                with open(sub.file("test_metrics.json")) as f:
-                    done = json.load(f)
+            done = finished(sub) if resume else None
+            if done is not None:
                 results[name] = {"history": sub.read_metrics(), **done}
                 continue
             manual_seed(config["seed"])
+            sub_config = dict(config, model=name, recipe=f"{config['recipe']}/{name}")
             data = load_vision_data(sub_config)
             model = build_model(name, in_channels=data.input_size[0], num_classes=len(data.classes))
-            results[name] = train_classifier(sub_config, sub, model, data, resume=sub_resume,
+            results[name] = train_classifier(sub_config, sub, model, data, resume=resume,
                                              progress=progress)
+    plot_path = _plot(results, run_dir)
+    lines = ["| network | final training error | test error |", "|---|---|---|"]
+    lines += [f"| {name} | {100 * (1 - res['history'][-1]['train_acc']):.2f}% | "
+              f"{100 * (1 - res['test_accuracy']):.2f}% |" for name, res in results.items()]
+    lines += ["", "![training error](plots/training_error.png)", "",
+              "Each network's own run folder (curves, confusion matrix, checkpoint) is a subfolder."]
+    write_report(run_dir, "resnet-vs-plain", lines)
+    print(f"comparison plot: {plot_path}")
+    return results
+
+
+def _plot(results: dict, run_dir) -> str:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for name, res in results.items():
@@ -58,13 +68,4 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
     plot_path = os.path.join(run_dir.plots, "training_error.png")
     save_figure(fig, plot_path)
     plt.close(fig)
-    lines = ["# Run report: resnet-vs-plain", "", "| network | final training error | test error |",
-             "|---|---|---|"]
-    for name, res in results.items():
-        lines.append(f"| {name} | {100 * (1 - res['history'][-1]['train_acc']):.2f}% | "
-                     f"{100 * (1 - res['test_accuracy']):.2f}% |")
-    lines += ["", "![training error](plots/training_error.png)", "",
-              "Each network's own run folder (curves, confusion matrix, checkpoint) is a subfolder."]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines) + "\n")
-    print(f"comparison plot: {plot_path}")
-    return results
+    return plot_path

@@ -10,20 +10,20 @@ same network trained briefly on the spot.
 from __future__ import annotations
 
 import glob
-import json
 import os
 
 import numpy as np
 
 from .. import Generator, load, manual_seed, no_grad, optim, randn, tensor
 from ..models import DCGAN, GAN, VAE, Autoencoder
-from ..train import RunDir, atomic_write_text, random_state
+from ..train import RunDir, random_state
 from ..train.callbacks import Callback
 from ..train.gan import AutoencoderTrainer, DiffAugment, GANTrainer, RandomCutout, RandomTranslate
 from ..train.sample_quality import format_quality, mnist_digits, sample_quality, train_digit_classifier
 from ..viz import generative as gviz
 from ..viz._figure import pyplot
 from ..viz.curves import plot_curves
+from .common import plot_lines, save_json, settings_lines, start_run, write_report
 from .registry import RecipeError, register
 
 # limit: use only the first N training and held-out digits (quick trials, tests); null = all
@@ -120,7 +120,7 @@ def _score(config, run_dir, sample_fn, xt, progress, scorer=None) -> tuple[dict,
     score = sample_quality(classifier, samples)
     real = sample_quality(classifier, xt)
     result = {"samples": score, "real_test_digits": real, "classifier": which}
-    atomic_write_text(run_dir.file("sample_quality.json"), json.dumps(result, indent=2) + "\n")
+    save_json(run_dir, "sample_quality.json", result)
     print(f"sample quality: {format_quality(score)}", flush=True)
     print(f"  (real test digits: {format_quality(real)})", flush=True)
     lines = ["## Sample quality", "", f"Scored by {which}.", "",
@@ -193,22 +193,18 @@ def _gif(run_dir, epochs: int) -> str:
 
 
 def _report(run_dir, config, model_desc, history, sections, plots) -> None:
-    lines = [f"# Run report: {config['recipe']}", "", f"- model: {model_desc}",
+    lines = [f"- model: {model_desc}",
              f"- data: {'the embedded MNIST sample' if not config.get('data') else config['data']}",
              f"- epochs: {len(history)}, training time {sum(r['time'] for r in history):.1f} s", ""]
-    lines += sections
-    lines += ["## Settings", "", "| setting | value |", "|---|---|"]
-    lines += [f"| {k} | `{json.dumps(v)}` |" for k, v in sorted(config.items())]
-    keys = [k for k in history[0] if k not in ("epoch", "time", "images_per_s")] if history else []
+    lines += sections + settings_lines(config)
+    skip = ("epoch", "time", "images_per_s", "lr")
+    keys = [k for k in history[0] if k not in skip] if history else []
     lines += ["", "## Per epoch", "", "| epoch | " + " | ".join(keys) + " |",
               "|---|" + "---|" * len(keys)]
     for row in history:
         lines.append(f"| {row['epoch']} | " + " | ".join(f"{row.get(k, float('nan')):.4f}" for k in keys)
                      + " |")
-    lines += ["", "## Plots", ""]
-    for p in plots:
-        lines += [f"![{os.path.splitext(os.path.basename(p))[0]}]({os.path.relpath(p, run_dir.path)})", ""]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines) + "\n")
+    write_report(run_dir, config["recipe"], lines + ["", "## Plots", ""] + plot_lines(plots, run_dir))
 
 
 def _n_params(module) -> str:
@@ -218,15 +214,15 @@ def _n_params(module) -> str:
 # ------------------------------------------------------------------------------ autoencoder / VAE
 def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     manual_seed(config["seed"])
-    run_dir.write_config(config)
+    resume = start_run(config, run_dir, resume)
     x, y, xt, yt, DataLoader, TensorDataset = _digits(config)
     model = _build(config)
     is_vae = isinstance(model, VAE)
     train = DataLoader(TensorDataset(tensor(x), tensor(y)), batch_size=config["batch_size"], shuffle=True)
     val = DataLoader(TensorDataset(tensor(xt), tensor(yt)), batch_size=500)
     callbacks = []
+    fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
     if is_vae:
-        fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
         callbacks.append(_EpochSamples(os.path.join(run_dir.plots, "samples"),
                                        lambda: _decode(model, fixed), (0.0, 1.0)))
     trainer = AutoencoderTrainer(model, optim.Adam(model.parameters(), lr=config["lr"]),
@@ -238,7 +234,7 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
           flush=True)
     history = trainer.fit(train, epochs=config["epochs"], resume=resume)
     model.eval()
-    plt, plots, sections = pyplot(), [], []
+    plt, plots = pyplot(), []
     shown = _one_per_digit(yt)
     with no_grad():
         codes = (model.encode(tensor(xt))[0] if is_vae else model.encode(tensor(xt))).numpy()
@@ -249,26 +245,10 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
     plots.append(os.path.join(run_dir.plots, "latent.png"))
     plt.close(gviz.plot_latent_scatter(codes, yt, plots[-1],
                                        title=f"{'VAE means' if is_vae else 'Codes'} of the held-out digits"))
-    final = history[-1]
+    final, quality = history[-1], None
     if is_vae:
-        plots.append(os.path.join(run_dir.plots, "elbo.png"))
-        plt.close(gviz.plot_elbo(history, plots[-1]))
-        plots.append(os.path.join(run_dir.plots, "samples.png"))
-        plt.close(gviz.plot_sample_grid(_decode(model, fixed), plots[-1], "Samples from the prior", 8))
-        plots.append(os.path.join(run_dir.plots, "interpolations.png"))
-        plt.close(gviz.plot_interpolations(_interpolations(model, codes, xt, yt), plots[-1]))
-        plots.append(_gif(run_dir, config["epochs"]))
-        val_elbo = [-r["val_loss"] for r in history]
-        rising = next((i for i in range(1, len(val_elbo)) if val_elbo[i] <= val_elbo[i - 1]), len(val_elbo))
-        sections = ["## ELBO", "",
-                    f"- held-out ELBO: {val_elbo[-1]:.2f} nats per image (reconstruction "
-                    f"{final['val_recon']:.2f}, KL {final['val_kl']:.2f}); train {-final['train_loss']:.2f}",
-                    f"- the held-out ELBO rose at every epoch for the first {rising} epochs", ""]
-        def sample(n, g):
-            return _decode(model, randn(n, model.latent_dim, generator=g))
-
-        quality, lines = _score(config, run_dir, sample, xt, progress)
-        sections += lines
+        quality, sections = _vae_results(config, run_dir, model, history, codes, fixed, xt, yt,
+                                         plots, progress)
     else:
         plots.append(os.path.join(run_dir.plots, "loss.png"))
         plt.close(plot_curves(history, ("train_loss", "val_loss"), "reconstruction loss (nats/image)"
@@ -276,10 +256,34 @@ def run_autoencoder(config: dict, run_dir, resume: bool = False, progress: bool 
                               "Reconstruction loss", plots[-1]))
         sections = ["## Reconstruction", "", f"- held-out reconstruction loss {final['val_loss']:.3f} "
                     f"per image (train {final['train_loss']:.3f})", ""]
-        quality = None
     _report(run_dir, config, desc, history, sections, plots)
     print(f"report: {run_dir.file('report.md')}", flush=True)
     return {"history": history, "quality": quality}
+
+
+def _vae_results(config, run_dir, model, history, codes, fixed, xt, yt, plots, progress):
+    """The VAE's ELBO curve, prior samples, interpolations and GIF (appended to ``plots``) and
+    its sample-quality score; returns (the score, the report's sections)."""
+    plt, final = pyplot(), history[-1]
+    plots.append(os.path.join(run_dir.plots, "elbo.png"))
+    plt.close(gviz.plot_elbo(history, plots[-1]))
+    plots.append(os.path.join(run_dir.plots, "samples.png"))
+    plt.close(gviz.plot_sample_grid(_decode(model, fixed), plots[-1], "Samples from the prior", 8))
+    plots.append(os.path.join(run_dir.plots, "interpolations.png"))
+    plt.close(gviz.plot_interpolations(_interpolations(model, codes, xt, yt), plots[-1]))
+    plots.append(_gif(run_dir, config["epochs"]))
+    val_elbo = [-r["val_loss"] for r in history]
+    rising = next((i for i in range(1, len(val_elbo)) if val_elbo[i] <= val_elbo[i - 1]), len(val_elbo))
+    sections = ["## ELBO", "",
+                f"- held-out ELBO: {val_elbo[-1]:.2f} nats per image (reconstruction "
+                f"{final['val_recon']:.2f}, KL {final['val_kl']:.2f}); train {-final['train_loss']:.2f}",
+                f"- the held-out ELBO rose at every epoch for the first {rising} epochs", ""]
+
+    def sample(n, g):
+        return _decode(model, randn(n, model.latent_dim, generator=g))
+
+    quality, lines = _score(config, run_dir, sample, xt, progress)
+    return quality, sections + lines
 
 
 def _decode(model, z):
@@ -324,59 +328,33 @@ def _augment(config: dict):
 
 def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     manual_seed(config["seed"])
-    run_dir.write_config(config)
+    resume = start_run(config, run_dir, resume)
     x, y, xt, yt, DataLoader, TensorDataset = _digits(config)
     model = _build(config)
     g, d = model.generator, model.discriminator
     train = DataLoader(TensorDataset(tensor(x * 2 - 1), tensor(y)), batch_size=config["batch_size"],
                        shuffle=True, drop_last=True)
     betas = (config["beta1"], 0.999)
-    fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
-
-    def generate_now(z):
-        """Images in [-1, 1] from the generator that makes the samples (the average if kept)."""
-        sampler = g if trainer.generator_ema is None else trainer.generator_ema
-        was = sampler.training
-        sampler.eval()
-        with no_grad():
-            out = sampler(z).numpy()
-        sampler.train(was)
-        return out
-
-    def fixed_samples():
-        return generate_now(fixed)
-
     d_lr = config["lr"] if config.get("d_lr") is None else config["d_lr"]  # TTUR: a d_lr of its own
     optimizers = [optim.Adam(g.parameters(), lr=config["lr"], betas=betas),
                   optim.Adam(d.parameters(), lr=d_lr, betas=betas)]
-    callbacks = [_EpochSamples(os.path.join(run_dir.plots, "samples"), fixed_samples, (-1.0, 1.0))]
-    scorer = None
-    if config.get("score_every"):  # the sample-quality curve needs the classifier from the start
-        rng = random_state.capture()  # building (or training) the classifier must not move the
-        scorer = _scorer(config, progress)  # run's random stream: same run with or without a curve
-        random_state.restore(rng)
-        callbacks.append(_QualityCurve(
-            scorer[0], lambda n, gen: (generate_now(randn(n, model.latent_dim, generator=gen)) + 1) / 2,
-            int(config["score_every"]), int(config["score_samples"])))
-    decay_epochs = round(config["epochs"] * float(config.get("lr_decay") or 0))
-    if decay_epochs:
-        callbacks.append(_LinearLrDecay(optimizers, config["epochs"], decay_epochs))
     trainer = GANTrainer(g, d, *optimizers, model.latent_dim,
                          loss=config["loss"], gp_weight=config["gp_weight"], d_steps=config["d_steps"],
                          real_label=config["real_label"], ema_decay=config.get("ema"),
-                         augment=_augment(config),
-                         run_dir=run_dir, progress=progress, callbacks=callbacks)
+                         augment=_augment(config), run_dir=run_dir, progress=progress)
+    sampler = g if trainer.generator_ema is None else trainer.generator_ema  # makes the samples
+    fixed = randn(64, model.latent_dim, generator=Generator().manual_seed(config["seed"] + 1))
+    scorer = _gan_callbacks(config, run_dir, trainer, sampler, fixed, optimizers, progress)
     lrs = f"lr {config['lr']:g}" + (f", discriminator lr {d_lr:g}" if d_lr != config["lr"] else "")
     desc = (f"`{type(model).__name__}`: generator {_n_params(g)}, discriminator {_n_params(d)} "
             f"parameters; {config['loss']} loss, Adam({lrs}, betas {betas})")
     print(f"run folder: {run_dir.path}\nmodel: {desc}; data: {len(x)} training digits", flush=True)
     history = trainer.fit(train, epochs=config["epochs"], resume=resume)
-    if trainer.generator_ema is not None:  # the averaged generator makes the samples from now on
-        model.generator = trainer.generator_ema
+    model.generator = sampler  # the averaged generator (if kept) makes the samples from now on
     plt, plots = pyplot(), []
     plots.append(os.path.join(run_dir.plots, "samples.png"))
-    plt.close(gviz.plot_sample_grid(fixed_samples(), plots[-1], f"Samples after epoch {len(history)} "
-                                    "(fixed noise)", 8, value_range=(-1.0, 1.0)))
+    plt.close(gviz.plot_sample_grid(_generate(sampler, fixed), plots[-1], f"Samples after epoch "
+                                    f"{len(history)} (fixed noise)", 8, value_range=(-1.0, 1.0)))
     plots.append(_gif(run_dir, config["epochs"]))
     plots.append(os.path.join(run_dir.plots, "losses.png"))
     plt.close(gviz.plot_gan_losses(history, plots[-1], f"{type(model).__name__} losses"))
@@ -388,10 +366,40 @@ def run_gan(config: dict, run_dir, resume: bool = False, progress: bool = True) 
     quality, sections = _score(config, run_dir,
                                lambda n, gen: (model.sample(n, generator=gen).numpy() + 1) / 2,
                                xt, progress, scorer)
-    sections += _curve_lines(history)
-    _report(run_dir, config, desc, history, sections, plots)
+    _report(run_dir, config, desc, history, sections + _curve_lines(history), plots)
     print(f"samples: {plots[0]}\nreport: {run_dir.file('report.md')}", flush=True)
     return {"history": history, "quality": quality}
+
+
+def _generate(sampler, z):
+    """Images in [-1, 1] from ``sampler`` (the generator, or its average), in eval mode."""
+    was = sampler.training
+    sampler.eval()
+    with no_grad():
+        out = sampler(z).numpy()
+    sampler.train(was)
+    return out
+
+
+def _gan_callbacks(config, run_dir, trainer, sampler, fixed, optimizers, progress):
+    """Add the GAN's callbacks to ``trainer``: samples of the fixed noise every epoch, the
+    sample-quality curve (``score_every``) and the linear learning-rate decay (``lr_decay``).
+    Returns the scorer made for the curve (None without one)."""
+    trainer.callbacks.append(_EpochSamples(os.path.join(run_dir.plots, "samples"),
+                                           lambda: _generate(sampler, fixed), (-1.0, 1.0)))
+    scorer = None
+    if config.get("score_every"):  # the sample-quality curve needs the classifier from the start
+        rng = random_state.capture()  # building (or training) the classifier must not move the
+        scorer = _scorer(config, progress)  # run's random stream: same run with or without a curve
+        random_state.restore(rng)
+        trainer.callbacks.append(_QualityCurve(
+            scorer[0], lambda n, gen: (_generate(sampler, randn(n, fixed.shape[1], generator=gen))
+                                       + 1) / 2,
+            int(config["score_every"]), int(config["score_samples"])))
+    decay_epochs = round(config["epochs"] * float(config.get("lr_decay") or 0))
+    if decay_epochs:
+        trainer.callbacks.append(_LinearLrDecay(optimizers, config["epochs"], decay_epochs))
+    return scorer
 
 
 register("gan-mnist", "GAN with MLP generator and discriminator on MNIST (non-saturating loss, "

@@ -35,7 +35,7 @@ def run_recipe(name: str, overrides: dict | None = None, out: str = "runs", resu
 
 def _load_trained(run_dir_path: str, data_path=None):
     from .vision_data import load_vision_data
-    from .zoo import build_model
+    from .zoo import build_model, classifier_args
 
     run_dir = RunDir(run_dir_path)
     config = run_dir.read_config()
@@ -45,16 +45,9 @@ def _load_trained(run_dir_path: str, data_path=None):
     if data_path is not None:
         config["data"] = data_path
     data = load_vision_data(config)
-    args = dict(config.get("model_args") or {})
-    name = config["model"]
-    if name in ("logreg", "mlp", "highway"):
-        args.setdefault("in_features", int(np.prod(data.input_size)))
-    elif name != "alexnet":
-        args.setdefault("in_channels", data.input_size[0])
-    if name == "simple_cnn":
-        args.setdefault("image_size", data.input_size[-1])
-    args.setdefault("num_classes", len(data.classes))
-    model = build_model(name, **args)
+    model = build_model(config["model"], **classifier_args(config["model"], data.input_size,
+                                                            len(data.classes),
+                                                            config.get("model_args")))
     if not os.path.exists(run_dir.checkpoint):
         raise RecipeError(f"{run_dir_path} has no checkpoint.npz (did the run finish an epoch?)")
     model.load_state_dict(load(run_dir.checkpoint)["model"])

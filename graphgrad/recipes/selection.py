@@ -11,7 +11,6 @@ the whole training set and tested.
 """
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
@@ -22,8 +21,9 @@ from ..train import atomic_write_text, cross_validate, evaluate, fit_classifier
 from ..train.search import LogUniform, grid_search, random_search
 from ..utils.data import DataLoader
 from ..viz._figure import pyplot, save_figure
-from .inspect import DATA, close, tensor_dataset, vision_arrays, write_report
+from .common import close, finish_plot, refuse_resume, save_json, start_run, write_report
 from .registry import RecipeError, register
+from .vision_data import DATA, tensor_dataset, vision_arrays
 
 SEARCH = dict(DATA, method="random", trials=8, epochs=4, batch_size=64,
               hidden_sizes=[[64], [256], [256, 128]], lr=[0.003, 0.3], dropout=[0.0, 0.2, 0.4],
@@ -47,7 +47,8 @@ def _space(config: dict) -> dict:
 @register("search-mlp", "random/grid search of the MLP's size, learning rate and dropout on the "
           "validation split; search.csv; best retrained and tested", SEARCH)
 def run_search(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
-    run_dir.write_config(config)
+    refuse_resume(config, resume, "its trials are short trainings that keep no checkpoints")
+    start_run(config, run_dir, resume)
     a = vision_arrays(config)
     if len(a["x_val"]) == 0:
         raise RecipeError("search-mlp needs a validation split (val_fraction > 0)")
@@ -96,9 +97,9 @@ def run_search(config: dict, run_dir, resume: bool = False, progress: bool = Tru
              "![search](plots/search.png)"]
     print(f"best {best}: validation {result.best_score:.4f}, test {test:.4f}; report: "
           f"{write_report(run_dir, config['recipe'], lines, config)}", flush=True)
-    atomic_write_text(run_dir.file("results.json"), json.dumps(
-        {"best_params": {**best, "hidden_sizes": list(best["hidden_sizes"])},
-         "best_val_accuracy": result.best_score, "test_accuracy": test}, indent=2) + "\n")
+    save_json(run_dir, "results.json",
+              {"best_params": {**best, "hidden_sizes": list(best["hidden_sizes"])},
+               "best_val_accuracy": result.best_score, "test_accuracy": test})
     return {"best_params": best, "best_val_accuracy": result.best_score, "test_accuracy": test,
             "trials": result.trials}
 
@@ -129,7 +130,8 @@ CV = dict(DATA, folds=5, weight_decays=[0.0, 1e-4, 1e-3, 1e-2, 1e-1], epochs=10,
 @register("cv-logreg", "5-fold cross-validation of logistic regression's weight decay on a small "
           "training set; best retrained and tested", CV)
 def run_cv(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
-    run_dir.write_config(config)
+    refuse_resume(config, resume, "its folds are short trainings that keep no checkpoints")
+    start_run(config, run_dir, resume)
     a = vision_arrays(config)
     in_features, n_classes = int(np.prod(a["input_size"])), len(a["classes"])
     data = tensor_dataset(a["x_train"], a["y_train"])
@@ -157,21 +159,8 @@ def run_cv(config: dict, run_dir, resume: bool = False, progress: bool = True) -
     tests = {}
     for wd in config["weight_decays"]:  # for the report only: choosing by these would be cheating
         tests[wd] = evaluate(fit(wd, data, None)[1], test_loader)["accuracy"]
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
     wds = list(cv)
-    xs = [w if w > 0 else min([v for v in wds if v > 0], default=1e-5) / 10 for w in wds]
-    ax.errorbar(xs, [cv[w]["mean"] for w in wds], [cv[w]["std"] for w in wds], marker="o",
-                capsize=3, label=f"{config['folds']}-fold CV accuracy (mean, std)")
-    ax.plot(xs, [tests[w] for w in wds], marker="s", linestyle="--", label="test accuracy")
-    ax.set_xscale("log")
-    ax.set_xlabel("weight decay (leftmost point: 0)")
-    ax.set_ylabel("accuracy")
-    ax.set_title(f"Logistic regression on {len(data)} training images", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, os.path.join(run_dir.plots, "cv.png"))
-    close(fig)
+    _plot_cv(cv, tests, config, len(data), os.path.join(run_dir.plots, "cv.png"))
     rows = [{"weight_decay": w, **{f"fold{i + 1}": s for i, s in enumerate(cv[w]["scores"])},
              "mean": cv[w]["mean"], "std": cv[w]["std"], "test": tests[w]} for w in wds]
     header = list(rows[0])
@@ -188,7 +177,19 @@ def run_cv(config: dict, run_dir, resume: bool = False, progress: bool = True) -
     lines += ["", "![cv](plots/cv.png)"]
     print(f"chosen weight decay {best:g}: CV {cv[best]['mean']:.4f}, test {test:.4f}; report: "
           f"{write_report(run_dir, config['recipe'], lines, config)}", flush=True)
-    atomic_write_text(run_dir.file("results.json"), json.dumps(
-        {"best_weight_decay": best, "cv": {str(w): cv[w] for w in wds}, "test_accuracy": test},
-        indent=2) + "\n")
+    save_json(run_dir, "results.json", {"best_weight_decay": best, "cv": {str(w): cv[w] for w in wds},
+                                        "test_accuracy": test})
     return {"best_weight_decay": best, "cv": cv, "test_accuracy": test}
+
+
+def _plot_cv(cv: dict, tests: dict, config: dict, n: int, path: str) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    wds = list(cv)
+    xs = [w if w > 0 else min([v for v in wds if v > 0], default=1e-5) / 10 for w in wds]
+    ax.errorbar(xs, [cv[w]["mean"] for w in wds], [cv[w]["std"] for w in wds], marker="o",
+                capsize=3, label=f"{config['folds']}-fold CV accuracy (mean, std)")
+    ax.plot(xs, [tests[w] for w in wds], marker="s", linestyle="--", label="test accuracy")
+    ax.set_xscale("log")
+    finish_plot(fig, ax, path, "weight decay (leftmost point: 0)", "accuracy",
+                f"Logistic regression on {n} training images", title_size=10, legend_size=8)

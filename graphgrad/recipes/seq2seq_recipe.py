@@ -7,18 +7,17 @@ beam search on held-out dates."""
 from __future__ import annotations
 
 import datetime
-import json
 import os
-import time
 
 import numpy as np
 
 from .. import manual_seed, nn, optim
 from ..autograd.tensor import Tensor
 from ..models.seq2seq import Seq2Seq
-from ..train import Callback, RunDir, Trainer, atomic_write_text
+from ..train import Callback, Loop, LossStep, RunDir
 from ..utils.data import DataLoader, Dataset
 from ..viz._figure import pyplot, save_figure
+from .common import finished, save_json, start_run, sub_run, write_report
 from .registry import RecipeError, register
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -79,18 +78,22 @@ def collate_pairs(batch):
     return x, Tensor._make(tgt[:, 1:][mask])
 
 
-class TokenLogits(nn.Module):
-    """Wrap a ``Seq2Seq`` so that ``Trainer`` sees logits of the real target tokens only
-    ``(N, V)``, matching the targets ``tgt_out[mask]`` (padding never enters the loss)."""
+def token_loss(teacher_forcing: float = 1.0):
+    """The seq2seq step's loss of (model, batch): cross-entropy of the decoder's logits at the
+    real target tokens (padding never enters it), and their accuracy. Teacher forcing below 1
+    applies in training only."""
+    def loss(model, batch):
+        (src, src_len, tgt_in, mask), tgt_out = batch
+        tf = teacher_forcing if model.training else 1.0
+        logits = model(src, src_len, tgt_in, teacher_forcing=tf)[mask]
+        hits = (logits.detach().numpy().argmax(1) == tgt_out.numpy()).mean()
+        return {"loss": nn.functional.cross_entropy(logits, tgt_out), "acc": float(hits)}
+    return loss
 
-    def __init__(self, model: Seq2Seq, teacher_forcing: float = 1.0):
-        super().__init__()
-        self.model, self.teacher_forcing = model, teacher_forcing
 
-    def forward(self, x):
-        src, src_len, tgt_in, mask = x
-        tf = self.teacher_forcing if self.training else 1.0
-        return self.model(src, src_len, tgt_in, teacher_forcing=tf)[mask]
+def target_tokens(batch) -> int:
+    """How many real target tokens a batch of ``collate_pairs`` holds (the step's weight)."""
+    return int(batch[0][3].sum())
 
 
 def exact_match(model: Seq2Seq, dataset: PairDataset, tgt_vocab, beam: int = 0,
@@ -133,39 +136,36 @@ def _vocabs(pairs):
     return src, tgt
 
 
-def _train_variant(name, config, sub, data, resume, progress) -> dict:
+def _train_variant(name, config, run_dir, data, resume, progress) -> dict:
     train, val, test, src_vocab, tgt_vocab = data
-    if resume and os.path.exists(sub.file("test_metrics.json")):
-        with open(sub.file("test_metrics.json")) as f:
-            return json.load(f)
+    sub = RunDir(os.path.join(run_dir.path, name))
+    done = finished(sub) if resume else None
+    if done is not None:
+        return done
     manual_seed(config["seed"])
-    sub.write_config(config)
+    sub, sub_resume = sub_run(run_dir, name, config, resume)
     model = Seq2Seq(len(src_vocab), len(tgt_vocab), config["embedding_dim"],
                     config["hidden_size"], config["num_layers"], dropout=config["dropout"],
                     **VARIANTS[name])
-    wrapped = TokenLogits(model, config["teacher_forcing"])
     optimizer = optim.Adam(model.parameters(), lr=config["lr"])
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config["epochs"])
-    trainer = Trainer(wrapped, nn.CrossEntropyLoss(), optimizer, scheduler,
-                      clip_grad_norm=config["clip_grad_norm"],
-                      callbacks=[ValExactMatch(model, val, tgt_vocab)], run_dir=sub,
-                      progress=progress, topk=(1,))
-    start = time.perf_counter()
+    step = LossStep(model, optimizer, token_loss(config["teacher_forcing"]),
+                    clip_grad_norm=config["clip_grad_norm"], count=target_tokens, unit="tokens")
+    loop = Loop(step, schedulers=[optim.lr_scheduler.CosineAnnealingLR(optimizer,
+                                                                       T_max=config["epochs"])],
+                callbacks=[ValExactMatch(model, val, tgt_vocab)], run_dir=sub, progress=progress)
     loader = DataLoader(train, batch_size=config["batch_size"], shuffle=True,
                         collate_fn=collate_pairs)
-    trainer.fit(loader, None, epochs=config["epochs"],
-                resume=resume and os.path.exists(sub.checkpoint))
-    seconds = time.perf_counter() - start
+    loop.fit(loader, epochs=config["epochs"], resume=sub_resume)
     greedy, decoded = exact_match(model, test, tgt_vocab)
     beam, _ = exact_match(model, test, tgt_vocab, beam=config["beam_size"])
     examples = [(s, t, d) for (s, t), d in list(zip(test.pairs, decoded))[:8]]
     errors = [(s, t, d) for (s, t), d in zip(test.pairs, decoded) if d != t][:8]
-    result = {"greedy_exact": greedy, "beam_exact": beam, "train_time_s": seconds,
+    result = {"greedy_exact": greedy, "beam_exact": beam, "train_time_s": loop.elapsed,
               "parameters": sum(p.numel() for p in model.parameters()),
-              "history": trainer.history, "examples": examples, "errors": errors}
+              "history": loop.history, "examples": examples, "errors": errors}
     if model.attention:
         _plot_attention(model, test, src_vocab, tgt_vocab, name, sub)
-    atomic_write_text(sub.file("test_metrics.json"), json.dumps(result, indent=2) + "\n")
+    save_json(sub, "test_metrics.json", result)
     return result
 
 
@@ -194,7 +194,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
         raise RecipeError(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     if not 0.0 <= config["teacher_forcing"] <= 1.0:
         raise RecipeError(f"teacher_forcing must be in [0, 1], got {config['teacher_forcing']}")
-    run_dir.write_config(config)
+    start_run(config, run_dir, resume, several=True)
     sizes = (config["train_size"], config["val_size"], config["test_size"])
     pairs = make_dates(sum(sizes), config["data_seed"])
     src_vocab, tgt_vocab = _vocabs(pairs)
@@ -206,8 +206,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
     results = {}
     for name in config["variants"]:
         print(f"--- seq2seq variant: {name} ---", flush=True)
-        sub = RunDir(os.path.join(run_dir.path, name))
-        results[name] = r = _train_variant(name, dict(config, recipe=f"seq2seq/{name}"), sub,
+        results[name] = r = _train_variant(name, dict(config, recipe=f"seq2seq/{name}"), run_dir,
                                            (train, val, test, src_vocab, tgt_vocab), resume,
                                            progress)
         print(f"{name}: exact match greedy {r['greedy_exact']:.4f}, beam "
@@ -230,8 +229,7 @@ def _report(config, run_dir, results, train_pairs) -> None:
     ax.grid(alpha=0.3)
     save_figure(fig, os.path.join(run_dir.plots, "val_exact_match.png"))
     plt.close(fig)
-    lines = ["# Run report: seq2seq", "",
-             "Dates in 8 human formats to ISO 8601, character by character; "
+    lines = ["Dates in 8 human formats to ISO 8601, character by character; "
              f"{config['train_size']} training pairs, {config['test_size']} held-out test pairs; "
              f"LSTM {config['num_layers']} x {config['hidden_size']}, {config['epochs']} epochs, "
              f"teacher forcing {config['teacher_forcing']}.", "",
@@ -251,5 +249,5 @@ def _report(config, run_dir, results, train_pairs) -> None:
     if results[best]["errors"]:
         lines += ["", "Errors:", "", "| source | target | decoded |", "|---|---|---|"]
         lines += [f"| {s} | {t} | {d} |" for s, t, d in results[best]["errors"]]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines) + "\n")
+    write_report(run_dir, "seq2seq", lines)
     print(f"report: {run_dir.file('report.md')}", flush=True)

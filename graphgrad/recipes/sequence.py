@@ -3,10 +3,8 @@
 delay)."""
 from __future__ import annotations
 
-import json
 import os
 import shlex
-import time
 
 import numpy as np
 
@@ -14,10 +12,11 @@ from .. import backend, load, manual_seed, nn, optim
 from ..autograd import no_grad
 from ..autograd.tensor import Tensor
 from ..models.charrnn import CharRNN, chrono_init_, recurrent_layer
-from ..train import RunDir, atomic_write_text
+from ..train import Callback, DrawnBatches, RunDir, Trainer
 from ..train.language_model import LanguageModelTrainer, evaluate_bpc
 from ..viz import plot_curves
-from ..viz._figure import pyplot, save_figure
+from ..viz._figure import pyplot
+from .common import finish_plot, finished, save_json, start_run, write_report
 from .registry import RecipeError, register
 
 CHAR_RNN = {
@@ -91,7 +90,7 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
         raise RecipeError(f"cell must be rnn, lstm or gru, got {config['cell']!r}")
     text, description = read_text(config)
     manual_seed(config["seed"])
-    run_dir.write_config(config)
+    resume = start_run(config, run_dir, resume)
     vocab = char_vocab(text)
     vocab.save(run_dir.file("vocab.txt"))
     ids = np.asarray(vocab.lookup_indices(list(text)), dtype=np.int64)
@@ -126,21 +125,29 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
           f"{n_params:,} parameters; data: {description}, {len(vocab) - 1} distinct characters",
           flush=True)
     trainer.fit(train_ids, val_ids, epochs=config["epochs"], resume=resume)
-    history = trainer.history
-    final = history[-1] if history else {}
+    final = trainer.history[-1] if trainer.history else {}
     samples = {t: generate(model, vocab, prompt, config["sample_length"], t,
                            config["top_k"], backend.Generator().manual_seed(config["seed"]))
                for t in (0.5, 0.8, 1.0)}
     plt = pyplot()
-    curve = os.path.join(run_dir.plots, "bpc.png")
-    plt.close(plot_curves(history, ("train_bpc", "val_bpc"), "bits per character",
-                          "Bits per character", curve))
+    plt.close(plot_curves(trainer.history, ("train_bpc", "val_bpc"), "bits per character",
+                          "Bits per character", os.path.join(run_dir.plots, "bpc.png")))
     result = {"val_bpc": final.get("val_bpc"), "train_bpc": final.get("train_bpc"),
               "train_time_s": trainer.elapsed, "steps": trainer.global_step,
               "characters_trained": trainer.global_step * config["batch_size"] * config["seq_len"]}
-    atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(result, indent=2) + "\n")
-    lines = [f"# Run report: {config['recipe']}", "",
-             f"- model: CharRNN, {config['cell'].upper()} {config['num_layers']} x "
+    save_json(run_dir, "test_metrics.json", result)
+    _char_rnn_report(config, run_dir, trainer, n_params, description, prompt, samples)
+    if progress:
+        print(f"sample (temperature 0.8):\n{samples[0.8]}", flush=True)
+    if final.get("val_bpc") is not None:
+        print(f"held-out bits per character {final['val_bpc']:.3f}; report: "
+              f"{run_dir.file('report.md')}", flush=True)
+    return result
+
+
+def _char_rnn_report(config, run_dir, trainer, n_params, description, prompt, samples) -> None:
+    final = trainer.history[-1] if trainer.history else {}
+    lines = [f"- model: CharRNN, {config['cell'].upper()} {config['num_layers']} x "
              f"{config['hidden_size']}, {n_params:,} parameters",
              f"- data: {description}; the last {config['val_fraction']:.0%} held out",
              f"- training: {trainer.global_step} steps of {config['batch_size']} x "
@@ -149,22 +156,16 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
         lines.append(f"- **held-out bits per character: {final['val_bpc']:.3f}** "
                      f"({final['val_loss']:.3f} nats); training {final['train_bpc']:.3f}")
     lines += ["", "| epoch | train bpc | held-out bpc | lr | seconds |", "|---|---|---|---|---|"]
-    for row in history:
+    for row in trainer.history:
         lines.append(f"| {row['epoch']}{' (partial)' if row.get('partial') else ''} | "
                      f"{row['train_bpc']:.3f} | {row.get('val_bpc', float('nan')):.3f} | "
                      f"{row['lr']:.4g} | {row['time']:.0f} |")
     lines += ["", "![bits per character](plots/bpc.png)", "", "## Samples", ""]
-    for t, s in samples.items():
-        lines += [f"Temperature {t}:", "", "```", s, "```", ""]
+    for t, sample in samples.items():
+        lines += [f"Temperature {t}:", "", "```", sample, "```", ""]
     lines += [f"Generate more with `graphgrad sample {run_dir.path} --prompt "
-              f"{shlex.quote(prompt)} --length 500 --temperature 0.8`.", ""]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
-    if progress:
-        print(f"sample (temperature 0.8):\n{samples[0.8]}", flush=True)
-    if final.get("val_bpc") is not None:
-        print(f"held-out bits per character {final['val_bpc']:.3f}; report: "
-              f"{run_dir.file('report.md')}", flush=True)
-    return result
+              f"{shlex.quote(prompt)} --length 500 --temperature 0.8`."]
+    write_report(run_dir, config["recipe"], lines)
 
 
 def load_char_run(run_dir_path: str):
@@ -242,31 +243,37 @@ class RecallNet(nn.Module):
         return self.fc(out[-1])
 
 
-def _train_recall(config: dict, cell: str, delay: int) -> dict:
+class _StopWhenSolved(Callback):
+    """End training once the last ``n`` training batches were all classified right."""
+
+    def __init__(self, n: int = 20):
+        self.n, self.recent = n, []
+
+    def on_batch_end(self, trainer, step, logs) -> bool:
+        self.recent = (self.recent + [logs["train_acc"]])[-self.n:]
+        return len(self.recent) == self.n and min(self.recent) == 1.0
+
+
+def _train_recall(config: dict, cell: str, delay: int, progress: bool = False) -> dict:
     manual_seed(config["seed"])
-    rng = np.random.default_rng(config["seed"] * 1000 + delay)
     s, d = config["symbols"], config["distractors"]
     model = RecallNet(cell, s + d + 1, config["embedding_dim"], config["hidden_size"], s,
                       chrono=delay + 2 if config["chrono_init"] else None)
-    opt = optim.Adam(model.parameters(), lr=config["lr"])
-    loss_fn = nn.CrossEntropyLoss()
-    start, recent, steps = time.perf_counter(), [], 0
-    for steps in range(1, config["steps"] + 1):
+
+    def draw(rng):
         x, y = recall_batch(config["batch_size"], delay, s, d, rng)
-        logits = model(Tensor._make(x))
-        loss = loss_fn(logits, Tensor._make(y))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad_norm"])
-        opt.step()
-        recent = (recent + [float((logits.detach().numpy().argmax(1) == y).mean())])[-20:]
-        if len(recent) == 20 and min(recent) == 1.0:
-            break                                       # solved: save the rest of the budget
+        return Tensor._make(x), Tensor._make(y)
+
+    trainer = Trainer(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=config["lr"]),
+                      clip_grad_norm=config["clip_grad_norm"], callbacks=[_StopWhenSolved()],
+                      progress=progress)
+    # solved early: the rest of the step budget is saved
+    trainer.fit(DrawnBatches(draw, config["steps"], config["seed"] * 1000 + delay), epochs=1)
     x, y = recall_batch(config["test_size"], delay, s, d, np.random.default_rng(12345 + delay))
     with no_grad():
         accuracy = float((model(Tensor._make(x)).numpy().argmax(1) == y).mean())
-    return {"cell": cell, "delay": delay, "accuracy": accuracy, "steps": steps,
-            "seconds": time.perf_counter() - start}
+    return {"cell": cell, "delay": delay, "accuracy": accuracy, "steps": trainer.global_step,
+            "seconds": trainer.elapsed}
 
 
 @register("rnn-vs-lstm-memory", "vanilla RNN vs LSTM on recalling a symbol after a growing delay "
@@ -275,12 +282,9 @@ def run_memory(config: dict, run_dir, resume: bool = False, progress: bool = Tru
     for cell in config["cells"]:
         if cell not in ("rnn", "lstm", "gru"):
             raise RecipeError(f"cells must be rnn, lstm or gru, got {cell!r}")
-    run_dir.write_config(config)
-    path = run_dir.file("results.json")
-    results = []
-    if resume and os.path.exists(path):
-        with open(path) as f:
-            results = json.load(f)
+    start_run(config, run_dir, resume, several=True)
+    # each (cell, delay) training takes seconds: a resumed run redoes the one it was in
+    results = (finished(run_dir, "results.json") if resume else None) or []
     print(f"run folder: {run_dir.path}", flush=True)
     for delay in config["delays"]:
         for cell in config["cells"]:
@@ -288,9 +292,27 @@ def run_memory(config: dict, run_dir, resume: bool = False, progress: bool = Tru
                 continue
             r = _train_recall(config, cell, int(delay))
             results.append(r)
-            atomic_write_text(path, json.dumps(results, indent=2) + "\n")
+            save_json(run_dir, "results.json", results)
             print(f"{cell:>4} delay {delay:>4}: test accuracy {r['accuracy']:.3f} after "
                   f"{r['steps']} steps ({r['seconds']:.0f}s)", flush=True)
+    plot = _plot_memory(config, results, os.path.join(run_dir.plots, "accuracy_vs_delay.png"))
+    chance, cells = 1.0 / config["symbols"], config["cells"]
+    lines = [f"Recall the first of {config['symbols']} symbols after a delay of random distractors "
+             f"(chance {chance:.3f}); hidden size {config['hidden_size']}, at most "
+             f"{config['steps']} Adam steps of {config['batch_size']} sequences per model, "
+             f"{config['test_size']} fresh test sequences.", "",
+             "| delay | " + " | ".join(cells) + " |", "|---|" + "---|" * len(cells)]
+    for delay in config["delays"]:
+        accs = [next(r["accuracy"] for r in results if r["cell"] == c and r["delay"] == delay)
+                for c in cells]
+        lines.append(f"| {delay} | " + " | ".join(f"{a:.3f}" for a in accs) + " |")
+    lines += ["", "![accuracy against delay](plots/accuracy_vs_delay.png)"]
+    write_report(run_dir, config["recipe"], lines)
+    print(f"plot: {plot}; report: {run_dir.file('report.md')}", flush=True)
+    return {"results": results}
+
+
+def _plot_memory(config: dict, results: list, path: str) -> str:
     chance = 1.0 / config["symbols"]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -300,27 +322,7 @@ def run_memory(config: dict, run_dir, resume: bool = False, progress: bool = Tru
                 label={"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[cell])
     ax.axhline(chance, color="gray", linestyle=":", label=f"chance ({chance:.3f})")
     ax.set_xscale("log")
-    ax.set_xlabel("delay (time steps between symbol and recall)")
-    ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)
-    ax.set_title("Remembering across a delay")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    plot = os.path.join(run_dir.plots, "accuracy_vs_delay.png")
-    save_figure(fig, plot)
-    plt.close(fig)
-    cells = config["cells"]
-    lines = [f"# Run report: {config['recipe']}", "",
-             f"Recall the first of {config['symbols']} symbols after a delay of random distractors "
-             f"(chance {chance:.3f}); hidden size {config['hidden_size']}, at most "
-             f"{config['steps']} Adam steps of {config['batch_size']} sequences per model, "
-             f"{config['test_size']} fresh test sequences.", "",
-             "| delay | " + " | ".join(cells) + " |", "|---|" + "---|" * len(cells)]
-    for delay in config["delays"]:
-        accs = [next(r["accuracy"] for r in results if r["cell"] == c and r["delay"] == delay)
-                for c in cells]
-        lines.append(f"| {delay} | " + " | ".join(f"{a:.3f}" for a in accs) + " |")
-    lines += ["", "![accuracy against delay](plots/accuracy_vs_delay.png)", ""]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
-    print(f"plot: {plot}; report: {run_dir.file('report.md')}", flush=True)
-    return {"results": results}
+    finish_plot(fig, ax, path, "delay (time steps between symbol and recall)", "test accuracy",
+                "Remembering across a delay")
+    return path

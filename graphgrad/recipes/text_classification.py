@@ -10,9 +10,7 @@ training, 10% in validation and 10% in test (for GLUE SST-2, ``dev.tsv`` is the 
 validation accuracy."""
 from __future__ import annotations
 
-import json
 import os
-import time
 
 import numpy as np
 
@@ -20,8 +18,9 @@ from .. import load, manual_seed, nn, optim, save
 from ..autograd.tensor import Tensor
 from ..models.sentiment import SentimentRNN
 from ..models.textcnn import TextCNN
-from ..train import Callback, RunDir, Trainer, atomic_write_text
+from ..train import Callback, RunDir, Trainer
 from ..viz._figure import pyplot, save_figure
+from .common import finished, save_json, start_run, sub_run, write_report
 from .registry import RecipeError, register
 
 DATA_FORMATS = ("a folder with one .pos and one .neg file (one sentence per line), an SST-2 TSV "
@@ -147,15 +146,15 @@ def _build(config: dict, vocab_size: int, embeddings):
                         config["dropout"], 2, embeddings, config["freeze_embeddings"])
 
 
-def _train_variant(config, sub: RunDir, data, vectors, resume, progress) -> dict:
+def _train_variant(config, run_dir, name: str, data, vectors, resume, progress) -> dict:
     from ..text import SentimentDataset, embedding_matrix
     from ..utils.data import DataLoader
 
-    if resume and os.path.exists(sub.file("test_metrics.json")):
-        with open(sub.file("test_metrics.json")) as f:
-            return json.load(f)
+    done = finished(RunDir(os.path.join(run_dir.path, name))) if resume else None
+    if done is not None:
+        return done
     manual_seed(config["seed"])
-    sub.write_config(config)
+    sub, sub_resume = sub_run(run_dir, name, config, resume)
     (tr_s, tr_y), (va_s, va_y), (te_s, te_y) = data
     train = SentimentDataset(tr_s, tr_y, min_freq=config["min_freq"], max_len=config["max_len"])
     vocab = train.vocab
@@ -177,25 +176,22 @@ def _train_variant(config, sub: RunDir, data, vectors, resume, progress) -> dict
     trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer,
                       clip_grad_norm=config["clip_grad_norm"],
                       callbacks=[best], run_dir=sub, progress=progress, topk=(1,))
-    start = time.perf_counter()
-    trainer.fit(train_loader, val_loader, epochs=config["epochs"], resume=resume and
-                os.path.exists(sub.checkpoint))
-    seconds = time.perf_counter() - start
+    trainer.fit(train_loader, val_loader, epochs=config["epochs"], resume=sub_resume)
     if os.path.exists(best.path):
         model.load_state_dict(load(best.path))
     result = trainer.evaluate(test_loader, num_classes=2)
     out = {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
            "best_epoch": best.epoch, "best_val_acc": best.best, "vocab_size": len(vocab),
            "oov": len(oov), "parameters": sum(p.numel() for p in model.parameters()),
-           "train_time_s": seconds, "history": trainer.history}
-    atomic_write_text(sub.file("test_metrics.json"), json.dumps(out, indent=2) + "\n")
+           "train_time_s": trainer.elapsed, "history": trainer.history}
+    save_json(sub, "test_metrics.json", out)
     return out
 
 
 def run_sentiment(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     data = load_sentences(config.get("data"), config["split_seed"])
     *splits, description = data
-    run_dir.write_config(config)
+    start_run(config, run_dir, resume, several=True)
     print(f"run folder: {run_dir.path}\ndata: {description}", flush=True)
     vectors = load_vectors(config["vectors"])
     variants = []
@@ -207,9 +203,8 @@ def run_sentiment(config: dict, run_dir, resume: bool = False, progress: bool = 
     for name, vec in variants:
         label = "random init" if vec is None else vec[2]
         print(f"--- {config['recipe']}: embeddings from {label} ---", flush=True)
-        sub = RunDir(os.path.join(run_dir.path, name))
         sub_config = dict(config, recipe=f"{config['recipe']}/{name}")
-        results[name] = r = _train_variant(sub_config, sub, splits, vec, resume, progress)
+        results[name] = r = _train_variant(sub_config, run_dir, name, splits, vec, resume, progress)
         r["label"] = label
         print(f"{label}: test accuracy {r['test_accuracy']:.4f} (best validation epoch "
               f"{r['best_epoch']})", flush=True)
@@ -235,7 +230,7 @@ def _report(config, run_dir, results, description) -> None:
         if config["kind"] == "cnn" else \
         f"{'bidirectional ' if config['bidirectional'] else ''}{config['cell'].upper()} " \
         f"{config['num_layers']} x {config['hidden_size']}"
-    lines = [f"# Run report: {config['recipe']}", "", f"- model: {model}",
+    lines = [f"- model: {model}",
              f"- data: {description}",
              f"- {config['epochs']} epochs, Adam lr {config['lr']}, batch {config['batch_size']}; "
              "test accuracy at the best validation epoch", "",
@@ -247,8 +242,8 @@ def _report(config, run_dir, results, description) -> None:
                      f"{'' if r['label'] == 'random init' else ' (%d)' % r['oov']} | "
                      f"{r['parameters']:,} | {r['train_time_s']:.0f} |")
     lines += ["", "![validation accuracy](plots/val_accuracy.png)", "",
-              "Each variant's run folder (metrics, checkpoint) is a subfolder.", ""]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
+              "Each variant's run folder (metrics, checkpoint) is a subfolder."]
+    write_report(run_dir, config["recipe"], lines)
     print(f"report: {run_dir.file('report.md')}", flush=True)
 
 

@@ -13,19 +13,22 @@ when the ``glove`` extra is installed and hand-made visual attributes otherwise.
 from __future__ import annotations
 
 import copy
-import json
 import os
 
 import numpy as np
 
-from .. import autograd, manual_seed, nn, optim, tensor
+from .. import manual_seed, nn, optim, tensor
 from ..models import SimpleCNN
-from ..train import atomic_write_text
+from ..train import DrawnBatches, Trainer
 from ..train.transfer import (ConSE, class_prototypes, freeze, nearest_prototype, param_groups,
                               replace_head)
-from ..viz._figure import pyplot, save_figure
-from .inspect import DATA, close, vision_arrays, write_report
+from ..viz._figure import pyplot
+from .common import (accuracy, finish_plot, predict, refuse_resume,
+                     save_json, start_run, write_report)
 from .registry import RecipeError, register
+from .vision_data import DATA, vision_arrays
+
+NO_RESUME = "its trainings take a few hundred steps each and keep no checkpoints"
 
 KNOWN, NEW = list(range(5)), list(range(5, 10))
 
@@ -44,38 +47,30 @@ def _per_class(x, y, n, rng):
     return x[idx], y[idx]
 
 
-def train_steps(model, params, x, y, steps: int, batch_size: int, rng) -> float:
-    """``steps`` Adam steps on random mini-batches of (x, y) (params: tensors, trained at lr 1e-3,
-    or parameter groups with their own lr)."""
+def train_steps(model, params, x, y, steps: int, batch_size: int, seed: int) -> None:
+    """``steps`` Adam steps on the training loop, on mini-batches of (x, y) drawn at random from
+    a generator seeded with ``seed`` (params: tensors, trained at lr 1e-3, or parameter groups
+    with their own lr)."""
+    if int(steps) < 1:
+        return
     params = list(params)
     opt = optim.Adam(params, lr=1e-3) if not isinstance(params[0], dict) else optim.Adam(params)
-    model.train()
-    loss_value = float("nan")
-    for _ in range(int(steps)):
+
+    def draw(rng):
         idx = rng.integers(len(x), size=min(batch_size, len(x)))
-        loss = nn.functional.cross_entropy(model(tensor(x[idx])), tensor(y[idx]))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        loss_value = float(loss.item())
-    return loss_value
+        return tensor(x[idx]), tensor(y[idx])
+
+    Trainer(model, nn.CrossEntropyLoss(), opt, progress=False).fit(
+        DrawnBatches(draw, int(steps), seed), epochs=1)
 
 
-def accuracy(model, x, y, batch: int = 500) -> float:
-    model.eval()
-    with autograd.no_grad():
-        pred = np.concatenate([model(tensor(x[i:i + batch])).numpy().argmax(1)
-                               for i in range(0, len(x), batch)])
-    return float((pred == y).mean())
-
-
-def pretrain(config, a, rng):
+def pretrain(config, a):
     """The CNN trained on the known digits; returns (model, test accuracy on known digits)."""
     manual_seed(config["seed"])
     model = SimpleCNN(1, len(KNOWN), tuple(config["channels"]), config["hidden"])
     x, y = _subset(a["x_train"], a["y_train"], KNOWN)
     steps = int(config["pretrain_epochs"] * len(x) / config["batch_size"])
-    train_steps(model, model.parameters(), x, y, steps, config["batch_size"], rng)
+    train_steps(model, model.parameters(), x, y, steps, config["batch_size"], config["seed"])
     xt, yt = _subset(a["x_test"], a["y_test"], KNOWN)
     return model, accuracy(model, xt, yt)
 
@@ -89,11 +84,11 @@ TRANSFER = dict(COMMON, shots=[10, 50, 200], steps=100, finetune_batch=32, head_
 @register("transfer-digits", "pre-train a CNN on digits 0-4, fine-tune a new head on 5-9 with 10/50/"
           "200 examples per class, against training from scratch", TRANSFER)
 def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
-    run_dir.write_config(config)
+    refuse_resume(config, resume, NO_RESUME)
+    start_run(config, run_dir, resume)
     a = vision_arrays(config)
-    rng = np.random.default_rng(config["seed"])
     print(f"run folder: {run_dir.path}\ndata: {a['description']}", flush=True)
-    base, known_acc = pretrain(config, a, rng)
+    base, known_acc = pretrain(config, a)
     print(f"pre-trained on digits 0-4: test accuracy {known_acc:.4f}", flush=True)
     x_new, y_new = _subset(a["x_train"], a["y_train"], NEW)
     xt, yt = _subset(a["x_test"], a["y_test"], NEW)
@@ -105,41 +100,10 @@ def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = T
     results = {}
     for n in shots:
         xs, ys = _per_class(x_new, y_new, n, np.random.default_rng(config["seed"] + n))
-        row = {}
-        head_only = copy.deepcopy(base)
-        replace_head(head_only, len(NEW))
-        freeze(head_only, "features")  # the convolutions stay; the fully connected head learns
-        train_steps(head_only, [{"params": [p for p in head_only.parameters() if p.requires_grad],
-                                 "lr": config["head_lr"]}], xs, ys,
-                    config["steps"], config["finetune_batch"], np.random.default_rng(n))
-        row["new head, frozen conv features"] = accuracy(head_only, xt, yt)
-        whole = copy.deepcopy(base)
-        replace_head(whole, len(NEW))
-        groups = param_groups(whole, {"classifier.4": config["head_lr"]}, config["finetune_lr"])
-        train_steps(whole, groups, xs, ys, config["steps"], config["finetune_batch"],
-                    np.random.default_rng(n))
-        row["fine-tune all (head lr, lower layers finetune_lr)"] = accuracy(whole, xt, yt)
-        manual_seed(config["seed"])
-        scratch = SimpleCNN(1, len(NEW), tuple(config["channels"]), config["hidden"])
-        train_steps(scratch, scratch.parameters(), xs, ys, config["steps"],
-                    config["finetune_batch"], np.random.default_rng(n))
-        row["from scratch"] = accuracy(scratch, xt, yt)
-        results[n] = row
+        results[n] = row = _new_task(config, base, xs, ys, xt, yt, n)
         print(f"{n} per class: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items()), flush=True)
     methods = list(next(iter(results.values())))
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for m in methods:
-        ax.plot(shots, [100 * results[n][m] for n in shots], marker="o", label=m)
-    ax.set_xscale("log")
-    ax.set_xticks(shots, [str(n) for n in shots])
-    ax.set_xlabel("training examples per new class (digits 5-9)")
-    ax.set_ylabel("test accuracy on 5-9 (%)")
-    ax.set_title("Transfer from digits 0-4 vs training from scratch", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, os.path.join(run_dir.plots, "transfer.png"))
-    close(fig)
+    _plot_transfer(results, shots, methods, os.path.join(run_dir.plots, "transfer.png"))
     lines = [f"- data: {a['description']}",
              f"- SimpleCNN channels {config['channels']}, hidden {config['hidden']}; pre-trained "
              f"{config['pretrain_epochs']} epochs on digits 0-4: **{100 * known_acc:.2f}%** on 0-4 "
@@ -152,8 +116,42 @@ def run_transfer(config: dict, run_dir, resume: bool = False, progress: bool = T
     lines += ["", "![transfer](plots/transfer.png)"]
     print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
     out = {"pretrain_accuracy": known_acc, "results": {str(k): v for k, v in results.items()}}
-    atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
+    save_json(run_dir, "results.json", out)
     return out
+
+
+def _new_task(config, base, xs, ys, xt, yt, n: int) -> dict:
+    """Test accuracy on the new digits of three ways to learn them from ``xs``: a new head on
+    ``base``'s frozen features, ``base`` fine-tuned whole, and a network from scratch."""
+    row = {}
+    head_only = copy.deepcopy(base)
+    replace_head(head_only, len(NEW))
+    freeze(head_only, "features")  # the convolutions stay; the fully connected head learns
+    train_steps(head_only, [{"params": [p for p in head_only.parameters() if p.requires_grad],
+                             "lr": config["head_lr"]}], xs, ys,
+                config["steps"], config["finetune_batch"], n)
+    row["new head, frozen conv features"] = accuracy(head_only, xt, yt)
+    whole = copy.deepcopy(base)
+    replace_head(whole, len(NEW))
+    groups = param_groups(whole, {"classifier.4": config["head_lr"]}, config["finetune_lr"])
+    train_steps(whole, groups, xs, ys, config["steps"], config["finetune_batch"], n)
+    row["fine-tune all (head lr, lower layers finetune_lr)"] = accuracy(whole, xt, yt)
+    manual_seed(config["seed"])
+    scratch = SimpleCNN(1, len(NEW), tuple(config["channels"]), config["hidden"])
+    train_steps(scratch, scratch.parameters(), xs, ys, config["steps"], config["finetune_batch"], n)
+    row["from scratch"] = accuracy(scratch, xt, yt)
+    return row
+
+
+def _plot_transfer(results: dict, shots: list, methods: list, path: str) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for m in methods:
+        ax.plot(shots, [100 * results[n][m] for n in shots], marker="o", label=m)
+    ax.set_xscale("log")
+    ax.set_xticks(shots, [str(n) for n in shots])
+    finish_plot(fig, ax, path, "training examples per new class (digits 5-9)", "test accuracy on 5-9 (%)",
+                "Transfer from digits 0-4 vs training from scratch", title_size=10, legend_size=8)
 
 
 # ------------------------------------------------------------------ few-shot, zero-shot
@@ -220,11 +218,11 @@ def _episodes(train_emb, y, test_emb, yt, k: int, episodes: int) -> dict:
 def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     from ..viz import extract_features
 
-    run_dir.write_config(config)
+    refuse_resume(config, resume, NO_RESUME)
+    start_run(config, run_dir, resume)
     a = vision_arrays(config)
-    rng = np.random.default_rng(config["seed"])
     print(f"run folder: {run_dir.path}\ndata: {a['description']}", flush=True)
-    model, known_acc = pretrain(config, a, rng)
+    model, known_acc = pretrain(config, a)
     print(f"trained on digits 0-4: test accuracy {known_acc:.4f}", flush=True)
     x_new, y_new = _subset(a["x_train"], a["y_train"], NEW)
     xt, yt = _subset(a["x_test"], a["y_test"], NEW)
@@ -240,8 +238,7 @@ def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = Tr
               f"(raw pixels {baseline[int(k)]['mean']:.4f})", flush=True)
     # zero-shot: no example of 5-9 at all, only their class embeddings
     model.eval()
-    with autograd.no_grad():
-        probs = model(tensor(xt)).softmax(dim=1).numpy()
+    probs = predict(lambda t: model(t).softmax(dim=1), xt, batch=len(xt))
     zero_shot = {}
     for name, emb, description in class_embeddings(config["class_embeddings"]):
         conse = ConSE(emb[KNOWN], emb[NEW], top_k=min(config["top_k"], len(KNOWN)))
@@ -249,23 +246,8 @@ def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = Tr
                            "description": description}
         print(f"zero-shot (ConSE, {description}): {zero_shot[name]['accuracy']:.4f} (chance 0.2)",
               flush=True)
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    _plot_few_shot(results, baseline, zero_shot, os.path.join(run_dir.plots, "few_shot.png"))
     ks = sorted(results)
-    ax.errorbar(ks, [100 * results[k]["mean"] for k in ks], [100 * results[k]["std"] for k in ks],
-                marker="o", capsize=3, label="nearest prototype")
-    ax.errorbar(ks, [100 * baseline[k]["mean"] for k in ks], [100 * baseline[k]["std"] for k in ks],
-                marker="s", capsize=3, linestyle="--", label="nearest prototype, raw pixels")
-    for (name, z), color in zip(zero_shot.items(), ("tab:red", "tab:purple")):
-        ax.axhline(100 * z["accuracy"], color=color, linestyle="-.", label=f"zero-shot (ConSE, {name})")
-    ax.axhline(100 / len(NEW), color="gray", linestyle=":", label="chance")
-    ax.set_xlabel("examples per new class (k)")
-    ax.set_ylabel("test accuracy on digits 5-9 (%)")
-    ax.set_title("Few-shot and zero-shot on digits the network never saw", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    save_figure(fig, os.path.join(run_dir.plots, "few_shot.png"))
-    close(fig)
     lines = [f"- data: {a['description']}",
              f"- embedding: the output of `{layer}` of a SimpleCNN trained on digits 0-4 only "
              f"({100 * known_acc:.2f}% on their test digits); prototypes from training digits 5-9, "
@@ -282,5 +264,20 @@ def run_fewshot(config: dict, run_dir, resume: bool = False, progress: bool = Tr
     print(f"report: {write_report(run_dir, config['recipe'], lines, config)}", flush=True)
     out = {"known_accuracy": known_acc, "few_shot": {str(k): v for k, v in results.items()},
            "raw_pixels": {str(k): v for k, v in baseline.items()}, "zero_shot": zero_shot}
-    atomic_write_text(run_dir.file("results.json"), json.dumps(out, indent=2) + "\n")
+    save_json(run_dir, "results.json", out)
     return out
+
+
+def _plot_few_shot(results: dict, baseline: dict, zero_shot: dict, path: str) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ks = sorted(results)
+    ax.errorbar(ks, [100 * results[k]["mean"] for k in ks], [100 * results[k]["std"] for k in ks],
+                marker="o", capsize=3, label="nearest prototype")
+    ax.errorbar(ks, [100 * baseline[k]["mean"] for k in ks], [100 * baseline[k]["std"] for k in ks],
+                marker="s", capsize=3, linestyle="--", label="nearest prototype, raw pixels")
+    for (name, z), color in zip(zero_shot.items(), ("tab:red", "tab:purple")):
+        ax.axhline(100 * z["accuracy"], color=color, linestyle="-.", label=f"zero-shot (ConSE, {name})")
+    ax.axhline(100 / len(NEW), color="gray", linestyle=":", label="chance")
+    finish_plot(fig, ax, path, "examples per new class (k)", "test accuracy on digits 5-9 (%)",
+                "Few-shot and zero-shot on digits the network never saw", title_size=10, legend_size=8)

@@ -4,17 +4,16 @@ reads every frame, a GRU runs over the frame features, a Linear layer on the las
 digit and the direction (40 classes). Clips are generated in code from a seed."""
 from __future__ import annotations
 
-import json
 import os
-import time
 
 import numpy as np
 
 from .. import manual_seed, nn, optim
 from ..models.cnnrnn import CNNRNN
-from ..train import Trainer, atomic_write_text
+from ..train import Trainer
 from ..utils.data import DataLoader, TensorDataset
 from ..viz._figure import pyplot, save_figure
+from .common import save_json, start_run, write_report
 from .registry import RecipeError, register
 
 DIRECTIONS = ["up", "down", "left", "right"]
@@ -56,25 +55,9 @@ DEFAULTS = {"frames": 6, "speed": 2, "copies": 2, "feature_dim": 128, "hidden_si
 @register("moving-digits", "CNN per frame + GRU over frames on clips of an MNIST digit moving in "
           "one of 4 directions (embedded sample): 40 classes = digit x direction", DEFAULTS)
 def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
-    from ..vision.datasets import MNISTSample
-
     manual_seed(config["seed"])
-    run_dir.write_config(config)
-    train_src, test_src = MNISTSample(train=True), MNISTSample(train=False)
-    images, digits = train_src.data.numpy(), train_src.targets.numpy()
-    limit = config["train_limit"]
-    pick = np.random.default_rng(config["seed"]).permutation
-    if limit:          # a random subset (the sample is stored class by class)
-        keep = pick(len(digits))[:limit]
-        images, digits = images[keep], digits[keep]
-    x, y = make_clips(images, digits, config["frames"], speed=config["speed"],
-                      copies=config["copies"], seed=config["seed"])
-    test_images, test_digits = test_src.data.numpy(), test_src.targets.numpy()
-    if limit:
-        keep = pick(len(test_digits))[:max(limit // 4, 40)]
-        test_images, test_digits = test_images[keep], test_digits[keep]
-    tx, ty = make_clips(test_images, test_digits, config["frames"], speed=config["speed"],
-                        seed=config["seed"] + 1)
+    resume = start_run(config, run_dir, resume)
+    x, y, tx, ty = _clips(config)
     mean, std = float(x.mean()), float(x.std())    # standardise: 2x faster learning than [0, 1]
     x, tx = (x - mean) / std, (tx - mean) / std
     order = np.random.default_rng(config["seed"]).permutation(len(y))
@@ -90,37 +73,57 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
                       progress=progress, topk=(1,))
     print(f"run folder: {run_dir.path}\ndata: {len(train)} training / {len(val) if val else 0} "
           f"validation / {len(ty)} test clips of {config['frames']} frames", flush=True)
-    start = time.perf_counter()
     trainer.fit(DataLoader(train, batch_size=config["batch_size"], shuffle=True),
                 DataLoader(val, batch_size=256) if val else None, epochs=config["epochs"],
                 resume=resume)
-    seconds = time.perf_counter() - start
     result = trainer.evaluate(DataLoader(TensorDataset(tx, ty), batch_size=256), num_classes=40)
     pred = result["predictions"]
     acc = float((pred == ty).mean())
     digit_acc = float((pred // 4 == ty // 4).mean())
     dir_acc = float((pred % 4 == ty % 4).mean())
     metrics = {"test_accuracy": acc, "digit_accuracy": digit_acc, "direction_accuracy": dir_acc,
-               "train_time_s": seconds}
-    atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(metrics, indent=2) + "\n")
+               "train_time_s": trainer.elapsed}
+    save_json(run_dir, "test_metrics.json", metrics)
     _plot_clips(tx[:6] * std + mean, ty[:6], pred[:6], os.path.join(run_dir.plots, "clips.png"))
-    lines = ["# Run report: moving-digits", "",
-             f"- model: CNNRNN (2 conv layers per frame, {config['cell'].upper()} "
+    lines = [f"- model: CNNRNN (2 conv layers per frame, {config['cell'].upper()} "
              f"{config['hidden_size']}), {sum(p.numel() for p in model.parameters()):,} parameters",
              f"- data: {len(train)} training clips, {len(ty)} test clips (test digits never seen "
              "in training), 40 classes = 10 digits x 4 directions",
-             f"- {len(trainer.history)} epochs, {seconds:.0f} s", "",
+             f"- {len(trainer.history)} epochs, {trainer.elapsed:.0f} s", "",
              f"- **test accuracy (digit and direction): {100 * acc:.2f}%**",
              f"- digit alone: {100 * digit_acc:.2f}%, direction alone: {100 * dir_acc:.2f}%", "",
              "| epoch | train loss | train acc | val acc |", "|---|---|---|---|"]
     for row in trainer.history:
         lines.append(f"| {row['epoch']} | {row['train_loss']:.4f} | {row['train_acc']:.4f} | "
                      f"{row.get('val_acc', float('nan')):.4f} |")
-    lines += ["", "![test clips](plots/clips.png)", ""]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
+    lines += ["", "![test clips](plots/clips.png)"]
+    write_report(run_dir, "moving-digits", lines)
     print(f"test accuracy {acc:.4f} (digit {digit_acc:.4f}, direction {dir_acc:.4f}); report: "
           f"{run_dir.file('report.md')}", flush=True)
     return metrics
+
+
+def _clips(config: dict):
+    """(training clips, labels, test clips, labels) from the embedded sample's digits: the
+    training digits (a random ``train_limit`` of them) and unseen test digits."""
+    from ..vision.datasets import MNISTSample
+
+    train_src, test_src = MNISTSample(train=True), MNISTSample(train=False)
+    images, digits = train_src.data.numpy(), train_src.targets.numpy()
+    limit = config["train_limit"]
+    pick = np.random.default_rng(config["seed"]).permutation
+    if limit:          # a random subset (the sample is stored class by class)
+        keep = pick(len(digits))[:limit]
+        images, digits = images[keep], digits[keep]
+    x, y = make_clips(images, digits, config["frames"], speed=config["speed"],
+                      copies=config["copies"], seed=config["seed"])
+    test_images, test_digits = test_src.data.numpy(), test_src.targets.numpy()
+    if limit:
+        keep = pick(len(test_digits))[:max(limit // 4, 40)]
+        test_images, test_digits = test_images[keep], test_digits[keep]
+    tx, ty = make_clips(test_images, test_digits, config["frames"], speed=config["speed"],
+                        seed=config["seed"] + 1)
+    return x, y, tx, ty
 
 
 def _plot_clips(clips, labels, preds, path) -> None:

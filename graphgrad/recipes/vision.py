@@ -5,7 +5,7 @@ from .. import manual_seed
 from .classification import train_classifier
 from .registry import RecipeError, register
 from .vision_data import load_vision_data
-from .zoo import build_model
+from .zoo import build_model, classifier_args
 
 # Settings every classification recipe has; each recipe overrides some.
 BASE = {
@@ -25,21 +25,10 @@ def _with(**changes) -> dict:
 
 def run_classification(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     data = load_vision_data(config)
-    channels = data.input_size[0]
-    args = dict(config.get("model_args") or {})
-    name = config["model"]
-    if name in ("simple_cnn", "lenet5", "alexnet") or name.startswith(("resnet", "plain", "vgg")):
-        args.setdefault("in_channels", channels) if name != "alexnet" else None
-    if name in ("logreg", "mlp", "highway"):
-        size = 1
-        for s in data.input_size:
-            size *= s
-        args.setdefault("in_features", size)
-    if name == "simple_cnn":
-        args.setdefault("image_size", data.input_size[-1])
-    args.setdefault("num_classes", len(data.classes))
     manual_seed(config["seed"])  # the initial weights are part of the run's configuration
-    model = build_model(name, **args)
+    model = build_model(config["model"], **classifier_args(config["model"], data.input_size,
+                                                           len(data.classes),
+                                                           config.get("model_args")))
     mixup = None
     if config.get("mixup") or config.get("cutmix"):
         from ..vision.transforms import CutMix, MixUp

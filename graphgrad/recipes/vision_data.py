@@ -1,17 +1,22 @@
 """Datasets for the vision recipes: the embedded MNIST sample (default), MNIST or Fashion-MNIST IDX
-files, CIFAR-10 binary files; a seeded validation split carved from the training set."""
+files, CIFAR-10 binary files; a seeded validation split carved from the training set; and the same
+data as NumPy arrays, for the recipes that look inside networks."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
-from .. import Generator
-from ..utils.data import Dataset, random_split
+import numpy as np
+
+from .. import Generator, tensor
+from ..utils.data import Dataset, TensorDataset, random_split
 from .registry import RecipeError
 
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 FASHION_MEAN, FASHION_STD = (0.2860,), (0.3530,)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+# The data settings of the recipes that work on arrays (vision_arrays)
+DATA = {"dataset": "mnist", "data": None, "val_fraction": 0.1, "seed": 0}
 
 
 @dataclass
@@ -116,3 +121,43 @@ def load_vision_data(config: dict) -> VisionData:
     desc = (f"{where}: {len(train)} training, {len(val) if val else 0} validation, "
             f"{len(test)} test images")
     return VisionData(train, val, test, list(train_raw.classes), tuple(image.shape), desc)
+
+
+# ------------------------------------------------------------------ as arrays
+def dataset_arrays(dataset, limit: int | None = None):
+    """``(x (N, C, H, W) float32, y (N,) int64)`` from a dataset of (image tensor, label); with
+    ``limit``, a fixed random subset of that size (test sets may be sorted by class)."""
+    index = np.arange(len(dataset))
+    if limit is not None and int(limit) < len(dataset):
+        index = np.sort(np.random.default_rng(0).permutation(len(dataset))[:int(limit)])
+    items = [dataset[int(i)] for i in index]
+    x = np.stack([np.asarray(it[0].numpy() if hasattr(it[0], "numpy") else it[0]) for it in items])
+    y = np.array([int(it[1]) for it in items], dtype=np.int64)
+    return x.astype(np.float32), y
+
+
+def vision_arrays(config: dict) -> dict:
+    """Train/val/test arrays of the recipe's data (normalised), cut to ``train_limit``/
+    ``test_limit`` images when those settings are given (tiny runs for tests)."""
+    data = load_vision_data({**DATA, **{k: config[k] for k in DATA if k in config}})
+    description = data.description
+    if config.get("train_limit") or config.get("test_limit"):
+        description += (f" (cut to {config.get('train_limit') or 'all'} training and "
+                        f"{config.get('test_limit') or 'all'} validation/test images)")
+    out = {"classes": data.classes, "description": description, "input_size": data.input_size}
+    out["x_train"], out["y_train"] = dataset_arrays(data.train, config.get("train_limit"))
+    if data.val is not None:
+        out["x_val"], out["y_val"] = dataset_arrays(data.val, config.get("test_limit"))
+    else:
+        out["x_val"], out["y_val"] = out["x_train"][:0], out["y_train"][:0]
+    out["x_test"], out["y_test"] = dataset_arrays(data.test, config.get("test_limit"))
+    return out
+
+
+def tensor_dataset(x, y) -> TensorDataset:
+    return TensorDataset(tensor(x), tensor(y))
+
+
+def pixel_bounds(mean=MNIST_MEAN, std=MNIST_STD) -> tuple:
+    """The normalised values of pixels 0 and 1: the valid input range of an attack."""
+    return (0.0 - mean[0]) / std[0], (1.0 - mean[0]) / std[0]

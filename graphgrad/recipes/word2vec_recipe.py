@@ -5,18 +5,17 @@ finished run; each model's vectors are also written in word2vec text format (``v
 readable by ``graphgrad.text.load_word_vectors``."""
 from __future__ import annotations
 
-import json
 import os
-import time
 
 import numpy as np
 
-from .. import backend, load, manual_seed, nn, optim
+from .. import backend, load, manual_seed, optim
 from ..autograd.tensor import Tensor
 from ..models.word2vec import CBOW, SkipGram, analogy, nearest_neighbors, unigram_table
-from ..train import RunDir, Trainer, atomic_write_text
+from ..train import Loop, LossStep, RunDir, atomic_write_text
 from ..utils.data import DataLoader, Dataset
 from ..viz._figure import pyplot, save_figure
+from .common import save_json, start_run, sub_run, write_report
 from .registry import RecipeError, register
 from .sequence import read_text
 
@@ -96,7 +95,8 @@ class Examples(Dataset):
 
 class NegativeCollate:
     """Stack a batch and draw ``k`` negatives per example from the unigram^0.75 table (from
-    graphgrad's generator, so a seed fixes them and a resume replays them)."""
+    graphgrad's generator, so a seed fixes them and a resume replays them): a batch is
+    ``(first (B,) or (B, 2 * window), second (B,), negatives (B, k))``."""
 
     def __init__(self, probs: np.ndarray, k: int):
         self.cdf, self.k = np.cumsum(probs), k
@@ -106,28 +106,17 @@ class NegativeCollate:
         second = np.asarray([b for _, b in batch], dtype=np.int64)
         u = backend.rng().random((len(batch), self.k))
         neg = np.minimum(np.searchsorted(self.cdf, u * self.cdf[-1]), len(self.cdf) - 1)
-        x = (Tensor._make(first.astype(np.int64)), Tensor._make(second), Tensor._make(neg))
-        return x, Tensor._make(np.zeros(len(batch), dtype=np.int64))
+        return Tensor._make(first.astype(np.int64)), Tensor._make(second), Tensor._make(neg)
 
 
-class PairLoss(nn.Module):
-    """``Trainer`` adapter: the model's loss per example is the 'output'; the loss is its mean."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(*x)
+def negative_sampling_loss(model, batch):
+    """The word2vec step's loss of (model, batch): the mean of the model's per-example loss."""
+    return model(*batch).mean()
 
 
-def _mean_loss(out, _target):
-    return out.mean()
-
-
-def _train_model(name, config, sub, vocab, ids, counts, resume, progress) -> dict:
+def _train_model(name, config, run_dir, vocab, ids, counts, resume, progress) -> dict:
     manual_seed(config["seed"])
-    sub.write_config(config)
+    sub, sub_resume = sub_run(run_dir, name, config, resume)
     rng = np.random.default_rng(config["seed"])
     kept = subsample(ids, counts, config["subsample"], rng)
     if name == "skipgram":
@@ -146,15 +135,13 @@ def _train_model(name, config, sub, vocab, ids, counts, resume, progress) -> dic
     lr = config["cbow_lr"] if name == "cbow" else config["lr"]
     optimizer = optim.Adam(model.parameters(), lr=lr)
     scheduler = optim.lr_scheduler.LinearLR(optimizer, 1.0, 0.1, total_iters=config["epochs"])
-    trainer = Trainer(PairLoss(model), _mean_loss, optimizer, scheduler, run_dir=sub,
-                      progress=progress, topk=(1,))
-    start = time.perf_counter()
-    trainer.fit(loader, None, epochs=config["epochs"],
-                resume=resume and os.path.exists(sub.checkpoint))
+    loop = Loop(LossStep(model, optimizer, negative_sampling_loss), schedulers=[scheduler],
+                run_dir=sub, progress=progress)
+    loop.fit(loader, epochs=config["epochs"], resume=sub_resume)
     vectors = model.vectors()
     write_vectors(sub.file("vectors.txt"), vocab, vectors)
-    return {"vectors": vectors, "examples": len(data), "seconds": time.perf_counter() - start,
-            "final_loss": trainer.history[-1]["train_loss"] if trainer.history else None}
+    return {"vectors": vectors, "examples": len(data), "seconds": loop.elapsed,
+            "final_loss": loop.history[-1]["train_loss"] if loop.history else None}
 
 
 def write_vectors(path: str, vocab, vectors: np.ndarray) -> None:
@@ -185,7 +172,7 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
     if unknown or not config["models"]:
         raise RecipeError(f"models must be a list of skipgram and/or cbow, got {config['models']}")
     text, description = read_text(config)
-    run_dir.write_config(config)
+    start_run(config, run_dir, resume, several=True)
     vocab, ids, counts = corpus_ids(text, config["min_freq"], config["max_vocab"])
     vocab.save(run_dir.file("vocab.txt"))
     print(f"run folder: {run_dir.path}\ndata: {description}; {ids.size:,} words, vocabulary "
@@ -193,50 +180,57 @@ def run(config: dict, run_dir, resume: bool = False, progress: bool = True) -> d
     results = {}
     for name in config["models"]:
         print(f"--- word2vec: {name} ---", flush=True)
-        sub = RunDir(os.path.join(run_dir.path, name))
-        results[name] = _train_model(name, dict(config, recipe=f"word2vec/{name}"), sub, vocab,
+        results[name] = _train_model(name, dict(config, recipe=f"word2vec/{name}"), run_dir, vocab,
                                      ids, counts, resume, progress)
     queries = [w for w in config["query"] if w in vocab]
     analogies, skipped = parse_analogies(config["analogies"], vocab)
     summary = {}
-    lines = ["# Run report: word2vec", "", f"- data: {description}; {ids.size:,} words, "
+    lines = [f"- data: {description}; {ids.size:,} words, "
              f"vocabulary {len(vocab) - 1:,} (min_freq {config['min_freq']})",
              f"- {config['embedding_dim']}-d vectors, window {config['window']}, "
              f"{config['negatives']} negatives, {config['epochs']} epochs of batches of "
              f"{config['batch_size']}, Adam at {config['lr']} (CBOW {config['cbow_lr']})", ""]
     for name, r in results.items():
-        vec = r["vectors"]
-        neighbours = {w: [(vocab.lookup_token(i), s) for i, s in
-                          nearest_neighbors(vec, vocab[w], 5, exclude=(0,))] for w in queries}
-        answers = [(q, analogy(vec, *q[:3], k=1, exclude=(0,))[0]) for q in analogies]
-        correct = sum(int(a[0] == q[3]) for q, a in answers)
-        summary[name] = {"analogy_correct": correct, "analogies": len(answers),
-                         "final_loss": r["final_loss"], "train_time_s": r["seconds"]}
-        lines += [f"## {name}", "", f"- {r['examples']:,} training examples per epoch, final "
-                  f"loss {r['final_loss']:.4f}, {r['seconds']:.0f} s",
-                  f"- **analogies: {correct} / {len(answers)} correct** (top-1, 3CosAdd)", "",
-                  "| word | nearest neighbours (cosine) |", "|---|---|"]
-        lines += [f"| {w} | " + ", ".join(f"{n} ({s:.2f})" for n, s in nb) + " |"
-                  for w, nb in neighbours.items()]
-        lines += ["", "| analogy | answer |", "|---|---|"]
-        for q, a in answers:
-            words = [vocab.lookup_token(i) for i in q]
-            mark = "yes" if a[0] == q[3] else f"no ({words[3]})"
-            lines.append(f"| {words[0]} : {words[1]} :: {words[2]} : ? | "
-                         f"{vocab.lookup_token(a[0])} -- {mark} |")
-        plot = os.path.join(run_dir.plots, f"words_{name}.png")
-        plot_words(vec, vocab, queries, plot, f"{name}: query words and their neighbours")
-        lines += ["", f"![{name} word map](plots/words_{name}.png)", ""]
-        print(f"{name}: analogies {correct}/{len(answers)}; " + "; ".join(
-            f"{w}: {', '.join(n for n, _ in nb[:3])}" for w, nb in list(neighbours.items())[:4]),
-            flush=True)
+        summary[name], section = _evaluate_model(name, r, vocab, queries, analogies, run_dir)
+        lines += section
     if skipped:
         lines += [f"Analogies left out (a word is not in the vocabulary): {', '.join(skipped)}", ""]
-    lines += [f"Query a run with `graphgrad neighbors {run_dir.path} WORD`.", ""]
-    atomic_write_text(run_dir.file("report.md"), "\n".join(lines))
-    atomic_write_text(run_dir.file("test_metrics.json"), json.dumps(summary, indent=2) + "\n")
+    lines += [f"Query a run with `graphgrad neighbors {run_dir.path} WORD`."]
+    write_report(run_dir, "word2vec", lines)
+    save_json(run_dir, "test_metrics.json", summary)
     print(f"report: {run_dir.file('report.md')}", flush=True)
     return summary
+
+
+def _evaluate_model(name, r, vocab, queries, analogies, run_dir):
+    """Neighbours of the query words, the analogies and a word map of model ``name``; returns
+    (its summary, its section of the report)."""
+    vec = r["vectors"]
+    neighbours = {w: [(vocab.lookup_token(i), s) for i, s in
+                      nearest_neighbors(vec, vocab[w], 5, exclude=(0,))] for w in queries}
+    answers = [(q, analogy(vec, *q[:3], k=1, exclude=(0,))[0]) for q in analogies]
+    correct = sum(int(a[0] == q[3]) for q, a in answers)
+    summary = {"analogy_correct": correct, "analogies": len(answers),
+               "final_loss": r["final_loss"], "train_time_s": r["seconds"]}
+    lines = [f"## {name}", "", f"- {r['examples']:,} training examples per epoch, final "
+             f"loss {r['final_loss']:.4f}, {r['seconds']:.0f} s",
+             f"- **analogies: {correct} / {len(answers)} correct** (top-1, 3CosAdd)", "",
+             "| word | nearest neighbours (cosine) |", "|---|---|"]
+    lines += [f"| {w} | " + ", ".join(f"{n} ({s:.2f})" for n, s in nb) + " |"
+              for w, nb in neighbours.items()]
+    lines += ["", "| analogy | answer |", "|---|---|"]
+    for q, a in answers:
+        words = [vocab.lookup_token(i) for i in q]
+        mark = "yes" if a[0] == q[3] else f"no ({words[3]})"
+        lines.append(f"| {words[0]} : {words[1]} :: {words[2]} : ? | "
+                     f"{vocab.lookup_token(a[0])} -- {mark} |")
+    plot = os.path.join(run_dir.plots, f"words_{name}.png")
+    plot_words(vec, vocab, queries, plot, f"{name}: query words and their neighbours")
+    lines += ["", f"![{name} word map](plots/words_{name}.png)", ""]
+    print(f"{name}: analogies {correct}/{len(answers)}; " + "; ".join(
+        f"{w}: {', '.join(n for n, _ in nb[:3])}" for w, nb in list(neighbours.items())[:4]),
+        flush=True)
+    return summary, lines
 
 
 def plot_words(vectors, vocab, queries, path: str, title: str, k: int = 4) -> None:
@@ -287,7 +281,9 @@ def query_run(run_dir_path: str, words=(), analogy_words=None, k: int = 10,
                           f"{', '.join(config['models'])})")
     vocab = Vocab.load(run_dir.file("vocab.txt"), default_token=None)
     state = load(sub.checkpoint)["model"]
-    vectors = np.asarray(state["model.in_embed.weight"].numpy())
+    # (runs from before the one training loop kept the model under an adapter: "model." keys)
+    weight = state["in_embed.weight"] if "in_embed.weight" in state else state["model.in_embed.weight"]
+    vectors = np.asarray(weight.numpy())
     lines = []
     for word in words:
         if word not in vocab:

@@ -1,6 +1,8 @@
 """Models by name, for recipes, ``graphgrad eval``/``predict`` and ``graphgrad summary``."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import models
 from .registry import RecipeError
 
@@ -31,6 +33,20 @@ def build_model(name: str, **kwargs):
         return MODELS[name][0](**kwargs)
     except TypeError as exc:
         raise RecipeError(f"model {name}: {exc}") from None
+
+
+def classifier_args(name: str, input_size, num_classes: int, args=None) -> dict:
+    """The keyword arguments that build classifier ``name`` for inputs of ``input_size`` (C, H, W)
+    and ``num_classes`` classes; the run's ``model_args`` (``args``) come first."""
+    out = dict(args or {})
+    if name in ("logreg", "mlp", "highway"):
+        out.setdefault("in_features", int(np.prod(input_size)))
+    elif name != "alexnet":
+        out.setdefault("in_channels", input_size[0])
+    if name == "simple_cnn":
+        out.setdefault("image_size", input_size[-1])
+    out.setdefault("num_classes", num_classes)
+    return out
 
 
 def build_for_summary(name: str, input_size: str | None):

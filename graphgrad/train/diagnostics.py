@@ -1,10 +1,12 @@
-"""Gradient diagnostics: a ``Trainer`` callback that watches the health of every layer.
+"""Gradient diagnostics: a training-loop callback that watches the health of every layer.
 
 Every ``every`` optimizer steps it records, for each module that owns parameters, the gradient
 norm, the weight norm and their ratio, and, through forward hooks armed only for that one step, the
 fraction of dead ReLU units and of saturated sigmoid/tanh units. Vanishing or exploding gradients
-raise a ``GradientWarning`` that names the layer (once per layer and kind). Records are kept in
-``records`` and written to ``diagnostics.jsonl`` in the run folder; ``graphgrad.viz.plot_gradients``
+raise a ``GradientWarning`` that names the layer (once per layer and kind). It works with every
+step: the layers are those of the step's modules (prefixed with the module's name, ``generator.0``,
+when the step trains several, as a GAN's). Records are kept in ``records`` and written to
+``diagnostics.jsonl`` in the run folder; ``graphgrad.viz.plot_gradients``
 draws them. Between sampled steps nothing is hooked, so the cost is a few norms every N steps.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from .. import nn
 from .callbacks import Callback
 from .run_dir import RunDir, atomic_write_text
 
@@ -137,7 +140,9 @@ class GradientDiagnostics(Callback):
 
     # -------------------------------------------------------------- callbacks
     def on_fit_start(self, trainer) -> None:
-        self._model = trainer.model
+        modules = trainer.step.modules()
+        # one model: its own layer names; several (a GAN): one container, names prefixed
+        self._model = next(iter(modules.values())) if len(modules) == 1 else nn.ModuleDict(modules)
         if self.run_dir is None:
             self.run_dir = trainer.run_dir
         if self.run_dir is not None and trainer.global_step > 0:  # resumed: keep what came before
@@ -150,19 +155,24 @@ class GradientDiagnostics(Callback):
     def on_epoch_start(self, trainer, epoch: int) -> None:
         self._epoch = epoch
 
-    def on_batch_end(self, trainer, step: int, loss: float) -> None:
+    def on_batch_end(self, trainer, step: int, logs: dict) -> None:
         if self._due(step):
             self._disarm()
-            record = {"step": step, "epoch": self._epoch, "loss": float(loss),
-                      "layers": layer_norms(trainer.model), "activations": self._pending}
+            losses = [v for k, v in logs.items() if k.endswith("loss")] or list(logs.values())
+            record = {"step": step, "epoch": self._epoch,
+                      "loss": float(losses[0]) if losses else math.nan,
+                      "layers": layer_norms(self._model), "activations": self._pending}
             self._pending = {}
             self.records.append(record)
             self._check(record)
         if self._due(step + 1):
             self._arm()
 
-    def on_epoch_end(self, trainer, row: dict) -> None:
+    def on_epoch_end(self, trainer, logs: dict) -> None:
         self.save()
+
+    def on_checkpoint(self, trainer) -> None:
+        self.save()  # the file holds every record up to the checkpoint's step
 
     def on_fit_end(self, trainer) -> None:
         self._disarm()
@@ -191,6 +201,13 @@ class GradientDiagnostics(Callback):
             self.warnings.append(message)
             if self.warn:
                 warnings.warn(message, GradientWarning, stacklevel=2)
+
+    def state_dict(self) -> dict:
+        return {"warnings": self.warnings, "warned": sorted(list(k) for k in self._warned)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.warnings = list(state.get("warnings", []))
+        self._warned = {tuple(k) for k in state.get("warned", [])}
 
     def save(self) -> None:
         """Write all records to ``diagnostics.jsonl`` in the run folder (atomically)."""

@@ -1,28 +1,25 @@
 """The run folder: ``runs/<name>-<timestamp>/`` with ``config.json``, ``metrics.jsonl``,
-``checkpoint.npz``, ``plots/`` and ``report.md``. Every file is written atomically."""
+``checkpoint.npz``, ``plots/`` and ``report.md``. Every file is written atomically, with the
+permissions the user's umask gives new files."""
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
 import time
+
+from ..serialization import atomic_write
+
+# Temporary files of atomic writes: ``.<name>.<8 hex digits>.<suffix>`` (``.part`` and
+# ``.tmp-*`` from older versions). Only a killed process leaves one behind.
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.[a-z]+$|^\..+\.part$|^\.tmp-")
 
 
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    data = text.encode("utf-8")
+    atomic_write(path, lambda f: f.write(data))
 
 
 class RunDir:
@@ -35,7 +32,7 @@ class RunDir:
 
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
-        os.makedirs(self.plots, exist_ok=True)
+        os.makedirs(self.path, exist_ok=True)  # plots/ appears with the first plot
 
     @classmethod
     def create(cls, root: str, name: str) -> "RunDir":
@@ -80,3 +77,19 @@ class RunDir:
             return []
         with open(path, encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
+
+    def remove_temporary_files(self) -> list:
+        """Delete what interrupted atomic writes left behind (``.checkpoint.npz.<random>.tmp``
+        and the like) anywhere in this folder; returns their paths. Only call it when no other
+        process writes into the folder."""
+        removed = []
+        for folder, _, names in os.walk(self.path):
+            for name in names:
+                if _TEMPORARY.match(name):
+                    path = os.path.join(folder, name)
+                    try:
+                        os.unlink(path)
+                        removed.append(path)
+                    except FileNotFoundError:
+                        pass
+        return removed

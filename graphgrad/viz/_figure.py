@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-import tempfile
+
+from ..serialization import temporary_file
 
 
 def pyplot():
@@ -21,7 +22,7 @@ def save_figure(fig, path: str | None, dpi: int = 110) -> None:
         return
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png")
+    fd, tmp = temporary_file(path, ".png")  # the umask's permissions, not mkstemp's 0600
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 
 import numpy as np
 
+from ..serialization import temporary_file
 from ._figure import pyplot, save_figure
 
 
@@ -46,7 +46,7 @@ def tile_images(images, nrow: int | None = None, padding: int = 2, value_range=(
 def _atomic(path: str, write) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    fd, tmp = temporary_file(path, os.path.splitext(path)[1])  # the umask's permissions
     os.close(fd)
     try:
         write(tmp)

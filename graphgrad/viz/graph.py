@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 
 from ..autograd.function import AccumulateGrad
+from ..serialization import atomic_write
 
 DOT_MISSING = ("draw_graph: rendering needs Graphviz's `dot` program, which is not installed "
                "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz). "
@@ -52,12 +52,8 @@ class GraphDrawing:
         if fmt not in ("svg", "png", "pdf"):
             raise ValueError(f"draw_graph: cannot save as {fmt!r}; use .dot, .svg, .png or .pdf")
         data = render(self.source, fmt)
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + fmt)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        atomic_write(path, lambda f: f.write(data))
         return path
 
     def _repr_svg_(self):

@@ -5,7 +5,12 @@ default generator unless a ``generator`` is given), ``batch_size`` wraps the sam
 ``BatchSampler``, ``batch_size=None`` turns automatic batching off. With ``num_workers > 0``, each
 worker is a separate process seeded with ``base_seed + worker_id`` (``base_seed`` drawn from the
 generator when the iterator is made), tasks go out round-robin with ``prefetch_factor`` batches in
-flight per worker, and batches come back in sampler order.
+flight per worker, and batches come back in sampler order. Before each batch a worker reseeds its
+generators from the epoch's base seed and the batch's index (``batch_seed``), so a batch's random
+augmentation does not depend on which worker made it or on the batches before it.
+
+``iter_from(start)`` (a graphgrad addition) begins an epoch at batch ``start``, skipping the
+earlier ones in the sampler: how a resumed training run continues mid-epoch exactly.
 """
 from __future__ import annotations
 
@@ -17,13 +22,15 @@ import time
 import weakref
 
 
+import numpy as np
+
 from ... import backend
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from .worker import ExceptionWrapper, IterableStopped, ResumeIteration, make_fetcher, worker_loop
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "batch_seed"]
 
 # How long the main process waits between checks that its workers are alive.
 _WAIT_INTERVAL = 1.0
@@ -140,26 +147,54 @@ class DataLoader:
         return len(self._index_sampler)
 
     def __iter__(self):
+        return self.iter_from(0)
+
+    def iter_from(self, start: int = 0):
+        """An iterator over this epoch's batches that begins at batch ``start`` (0-based).
+
+        A graphgrad addition (PyTorch has none), used to resume training mid-epoch: the first
+        ``start`` batches are skipped in the sampler, so none of them is loaded, transformed or
+        collated and their augmentation draws no random numbers; the random draws of the epoch
+        itself (the base seed, the shuffle) happen as in ``iter(loader)``. With workers, batch
+        ``i`` is made with the seed ``batch_seed(base_seed, i)`` either way, so it comes out the
+        same as in an epoch read from its start. An ``IterableDataset`` cannot be skipped in a
+        sampler: its first ``start`` batches are read and dropped."""
+        if not isinstance(start, int) or start < 0:
+            raise ValueError(f"DataLoader.iter_from: start must be an int >= 0, got {start!r}")
+        if self._is_iterable and start:
+            it = self.iter_from(0)
+            for _ in itertools.islice(it, start):
+                pass
+            return it
         if self.num_workers == 0:
-            return _SingleProcessIter(self)
+            return _SingleProcessIter(self, start)
         if self.persistent_workers:
             if self._iterator is None or self._iterator._shutdown:
-                self._iterator = _MultiProcessIter(self)
+                self._iterator = _MultiProcessIter(self, start)
             else:
-                self._iterator._reset(self)
+                self._iterator._reset(self, start=start)
             return self._iterator
-        return _MultiProcessIter(self)
+        return _MultiProcessIter(self, start)
 
     def _base_seed(self) -> int:
         return int(backend.rng(self.generator).integers(0, 2**62))
 
 
+def batch_seed(base_seed: int, index: int) -> int:
+    """The seed a worker gives its generators before making batch ``index`` of an epoch whose
+    base seed is ``base_seed`` (an int in [0, 2**63))."""
+    return int(np.random.SeedSequence([int(base_seed), int(index)]).generate_state(1, np.uint64)[0]
+               >> np.uint64(1))
+
+
 class _SingleProcessIter:
-    def __init__(self, loader: DataLoader):
+    def __init__(self, loader: DataLoader, start: int = 0):
         # Drawn (and unused) as in the multi-process case, so that a seed gives the same batch
         # order whatever num_workers is.
         self._base_seed = loader._base_seed()
         self._sampler_iter = iter(loader._index_sampler)
+        for _ in itertools.islice(self._sampler_iter, start):  # skipped: never fetched
+            pass
         self._fetcher = make_fetcher(loader._is_iterable, loader.dataset, loader._auto_collation,
                                      loader.collate_fn, loader.drop_last)
 
@@ -175,7 +210,7 @@ class _SingleProcessIter:
 class _MultiProcessIter:
     """Worker processes, their queues and pipes, and the bookkeeping that returns batches in order."""
 
-    def __init__(self, loader: DataLoader):
+    def __init__(self, loader: DataLoader, start: int = 0):
         self._finalizer = None  # until the workers exist, there is nothing to shut down
         ctx = loader.multiprocessing_context or mp.get_context()
         self._num_workers = loader.num_workers
@@ -203,11 +238,17 @@ class _MultiProcessIter:
             w.start()
             writer.close()  # the worker holds the writing end now
         self._send_idx = 0
-        self._reset(loader, first=True)
+        self._reset(loader, first=True, start=start, base_seed=base_seed)
 
     # ---------------------------------------------------------------- epochs and tasks
-    def _reset(self, loader: DataLoader, first: bool = False) -> None:
+    def _reset(self, loader: DataLoader, first: bool = False, start: int = 0,
+               base_seed: int | None = None) -> None:
+        # a new epoch of persistent workers draws its own base seed, as a new iterator would
+        self._base_seed = loader._base_seed() if base_seed is None else base_seed
         self._sampler_iter = iter(loader._index_sampler)
+        for _ in itertools.islice(self._sampler_iter, start):  # skipped: never sent to a worker
+            pass
+        self._batch_index = start
         self._epoch_start = self._send_idx
         self._rcvd_idx = self._send_idx
         self._task_worker: dict[int, int] = {}
@@ -231,9 +272,11 @@ class _MultiProcessIter:
             wid = next(self._worker_cycle)
             if self._active[wid]:
                 break
-        self._index_queues[wid].put((self._send_idx, index))
+        seed = batch_seed(self._base_seed, self._batch_index)
+        self._index_queues[wid].put((self._send_idx, index, seed))
         self._task_worker[self._send_idx] = wid
         self._send_idx += 1
+        self._batch_index += 1
 
     def __iter__(self):
         return self

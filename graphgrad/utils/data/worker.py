@@ -1,6 +1,7 @@
 """What runs inside a ``DataLoader`` worker process, and what travels back from it.
 
-A worker takes ``(task_id, indices)`` from its index queue, fetches and collates the samples and
+A worker takes ``(task_id, indices, seed)`` from its index queue, seeds its generators with
+``seed`` (so a batch's random draws depend on the batch alone), fetches and collates the samples and
 sends ``(task_id, batch)`` back through its own pipe. Sending through a pipe pickles in the worker's
 own thread, so a batch that can't be pickled becomes an error in the caller rather than a hang. An
 exception becomes an ``ExceptionWrapper`` holding the worker's traceback text, re-raised by the
@@ -177,7 +178,8 @@ def worker_loop(is_iterable, dataset, index_queue, conn, auto_collation, collate
                 continue
             if iteration_end:
                 continue  # the caller skips tasks sent to an exhausted worker
-            task_id, index = task
+            task_id, index, seed = task
+            seed_worker(seed)
             if init_error is not None:
                 data = init_error  # every task reports it: the worker cannot fetch anything
             else:

@@ -270,3 +270,61 @@ def test_tensor_dataset_through_workers_keeps_dtypes():
     x, y = next(iter(DataLoader(ds, 3, num_workers=1)))
     assert x.dtype == graphgrad.float32 and y.dtype == graphgrad.int64
     assert x.tolist() == [[0, 1], [2, 3], [4, 5]]
+
+
+class Counted(Dataset):
+    """Random augmentation per sample, and a count of the samples made."""
+
+    def __init__(self, n=20):
+        self.n, self.made = n, 0
+
+    def __getitem__(self, i):
+        self.made += 1
+        return np.array([i, graphgrad.rand(1).item()])
+
+    def __len__(self):
+        return self.n
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_iter_from_skips_batches_in_the_sampler(workers):
+    """``iter_from(k)`` gives batches k, k+1, ... of the epoch ``iter()`` would give (the same
+    shuffle; with workers, the same augmentation), and makes no sample of the skipped ones."""
+    def epoch(start):
+        graphgrad.manual_seed(3)
+        data = Counted()
+        batches = [b.numpy() for b in DataLoader(data, 3, shuffle=True,
+                                                 num_workers=workers).iter_from(start)]
+        return batches, data.made
+
+    full, _ = epoch(0)
+    part, made = epoch(4)
+    assert len(full) == 7 and len(part) == 3
+    for a, b in zip(full[4:], part):
+        np.testing.assert_array_equal(a[:, 0], b[:, 0])  # the same samples
+        if workers:
+            np.testing.assert_array_equal(a, b)  # and the same augmentation
+    if not workers:
+        assert made == 8  # the 6 of batches 4..6 only (and 2 for the last, short batch)
+    with pytest.raises(ValueError, match="start must be an int >= 0"):
+        DataLoader(Counted(), 3).iter_from(-1)
+
+
+def test_worker_batches_depend_on_their_index_only():
+    from graphgrad.utils.data.dataloader import batch_seed
+
+    graphgrad.manual_seed(0)
+    two = [b.numpy() for b in DataLoader(Counted(12), 3, num_workers=2)]
+    graphgrad.manual_seed(0)
+    three = [b.numpy() for b in DataLoader(Counted(12), 3, num_workers=3)]
+    for a, b in zip(two, three):  # another worker makes batch i, with the same draws
+        np.testing.assert_array_equal(a, b)
+    assert batch_seed(5, 0) != batch_seed(5, 1) != batch_seed(6, 1)
+    assert 0 <= batch_seed(2**62, 10**9) < 2**63
+
+
+def test_persistent_workers_draw_new_augmentation_each_epoch():
+    loader = DataLoader(Counted(6), 3, num_workers=2, persistent_workers=True)
+    first, second = [b.numpy() for b in loader], [b.numpy() for b in loader]
+    assert not np.array_equal(first[0][:, 1], second[0][:, 1])
+    loader._iterator._shutdown_workers()
