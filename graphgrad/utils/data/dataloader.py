@@ -5,7 +5,9 @@ default generator unless a ``generator`` is given), ``batch_size`` wraps the sam
 ``BatchSampler``, ``batch_size=None`` turns automatic batching off. With ``num_workers > 0``, each
 worker is a separate process seeded with ``base_seed + worker_id`` (``base_seed`` drawn from the
 generator when the iterator is made), tasks go out round-robin with ``prefetch_factor`` batches in
-flight per worker, and batches come back in sampler order.
+flight per worker, and batches come back in sampler order. An error (a worker's exception, a dead
+worker, a timeout, Ctrl-C) reaches the caller only once every worker is joined; that iterator is
+then finished.
 """
 from __future__ import annotations
 
@@ -177,6 +179,7 @@ class _MultiProcessIter:
 
     def __init__(self, loader: DataLoader):
         self._finalizer = None  # until the workers exist, there is nothing to shut down
+        self._failed = False
         ctx = loader.multiprocessing_context or mp.get_context()
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor
@@ -185,9 +188,9 @@ class _MultiProcessIter:
         self._is_iterable = loader._is_iterable
         base_seed = loader._base_seed()
         self._workers, self._index_queues, self._conns = [], [], []
-        self._finalizer = weakref.finalize(self, _stop_workers, self._workers, self._index_queues,
-                                           self._conns)
         parent = os.getpid()
+        self._finalizer = weakref.finalize(self, _stop_workers, self._workers, self._index_queues,
+                                           self._conns, parent)
         for wid in range(self._num_workers):
             index_queue = ctx.Queue()
             index_queue.cancel_join_thread()  # never block interpreter exit on unsent indices
@@ -242,9 +245,17 @@ class _MultiProcessIter:
         return len(self._task_worker)
 
     def __next__(self):
+        if self._failed:
+            raise StopIteration  # an earlier error ended this iterator and its workers
         try:
             return self._next()
-        except KeyboardInterrupt:
+        except StopIteration:
+            raise
+        except BaseException:
+            # A worker's exception, a dead worker, a timeout or Ctrl-C: every worker is stopped
+            # and reaped before the error reaches the caller, so none outlives it (a live one
+            # would linger until garbage collection, and a retry's forked workers would inherit it).
+            self._failed = True
             self._shutdown_workers()
             raise
 
@@ -323,12 +334,16 @@ class _MultiProcessIter:
             self._finalizer()
 
 
-def _stop_workers(workers, index_queues, conns) -> None:
+def _stop_workers(workers, index_queues, conns, parent_pid: int) -> None:
     """Ask each worker to leave, wait a little, terminate the ones still busy, and reap them all.
 
     Run through ``weakref.finalize``: it holds the queues and pipes itself, so it still works when
     the iterator is collected as part of a reference cycle (whose other members the garbage
-    collector may already have torn down), and it runs at interpreter exit."""
+    collector may already have torn down), and it runs at interpreter exit. In a forked child
+    (another loader's worker holds a copy of this iterator) it does nothing: only the process
+    that started the workers can reap them."""
+    if os.getpid() != parent_pid:
+        return
     for q in index_queues:
         try:
             q.put(None)
