@@ -265,8 +265,9 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
 
     Only arrays and JSON are read (``numpy.load(allow_pickle=False)``); a damaged or tampered file
     raises ``SerializationError`` naming the file and saying that it is damaged, and why (a missing
-    file, a folder or a file without read permission raise the usual ``OSError``). ``map_location`` and ``weights_only`` are accepted for PyTorch
-    compatibility (graphgrad files hold weights only)."""
+    file, a folder or a file without read permission raise the usual ``OSError``). ``map_location``
+    and ``weights_only`` are accepted for PyTorch compatibility (graphgrad files hold weights
+    only)."""
     source = repr(os.fspath(f)) if not hasattr(f, "read") else "the file object"
     try:
         archive = np.load(f, allow_pickle=False)
