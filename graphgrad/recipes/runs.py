@@ -107,7 +107,7 @@ def _remove_unless_checkpointed(path: str, made: list[str]) -> None:
             break
 
 
-def _load_trained(run_dir_path: str, command: str, data_path=None):
+def _load_trained(run_dir_path: str, data_path=None, command: str = "a trained run"):
     from .vision_data import load_vision_data
     from .zoo import build_model
 
@@ -147,7 +147,7 @@ def evaluate_run(run_dir_path: str, data=None) -> dict:
     from ..utils.data import DataLoader
     from .. import nn
 
-    run_dir, config, model, vdata = _load_trained(run_dir_path, "eval", data)
+    run_dir, config, model, vdata = _load_trained(run_dir_path, data, "eval")
     result = evaluate(model, DataLoader(vdata.test, batch_size=256), nn.CrossEntropyLoss(),
                       num_classes=len(vdata.classes))
     print(f"{config['recipe']} on {vdata.description}")
@@ -176,7 +176,7 @@ def predict_images(run_dir_path: str, paths) -> list[Prediction]:
         if not os.path.isfile(path):
             raise UsageError(f"predict: {path}: no such image file" if not os.path.exists(path)
                              else f"predict: {path} is a folder, not an image file")
-    run_dir, config, model, vdata = _load_trained(run_dir_path, "predict")
+    run_dir, config, model, vdata = _load_trained(run_dir_path, command="predict")
     channels, height, width = vdata.input_size
     results = []
     for path in paths:
