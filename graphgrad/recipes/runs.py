@@ -172,11 +172,11 @@ class Prediction(NamedTuple):
 def predict_images(run_dir_path: str, paths) -> list[Prediction]:
     """Classify image files (PNG/JPEG) with a trained run: one ``Prediction`` per path. An image of
     another size or colour mode is resized/converted to the model's input, and the note says so."""
+    run_dir, config, model, vdata = _load_trained(run_dir_path, command="predict")
     for path in paths:
         if not os.path.isfile(path):
             raise UsageError(f"predict: {path}: no such image file" if not os.path.exists(path)
                              else f"predict: {path} is a folder, not an image file")
-    run_dir, config, model, vdata = _load_trained(run_dir_path, command="predict")
     channels, height, width = vdata.input_size
     results = []
     for path in paths:
