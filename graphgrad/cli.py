@@ -17,7 +17,10 @@ _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, er
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="graphgrad", description="Train and inspect graphgrad models.")
+    p = argparse.ArgumentParser(
+        prog="graphgrad", description="Train and inspect graphgrad models.",
+        epilog="exit status: 0 done; 2 a problem you can fix (one line: 'graphgrad: error: ...'); "
+               "130 interrupted; 1 a bug in graphgrad (with its traceback)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="list the recipes")
     run = sub.add_parser("run", help="train a recipe and write a run folder")
