@@ -91,6 +91,8 @@ def main(argv=None) -> int:
             raise
         where = exc.filename if exc.filename is not None else "a file graphgrad needed"
         return _error(f"{where}: {exc.strerror}")
+    except MemoryError as exc:  # a batch, an image or an input size too large for this machine
+        return _error(f"out of memory: {exc}" if str(exc) else "out of memory")
     except KeyboardInterrupt:
         print("graphgrad: interrupted", file=sys.stderr)
         return 130
@@ -171,9 +173,12 @@ def _cmd_summary(args) -> int:
 
 def _cmd_generate(args) -> int:
     from .recipes.generative import generate
+    from .recipes.registry import UsageError
     from .recipes.runs import open_run
 
     open_run(args.run_dir, "generate")  # a mistyped folder must not be created by opening it
+    if args.out is not None and os.path.isdir(args.out):
+        raise UsageError(f"generate: --out {args.out} is a folder; name the PNG file to write")
     path = generate(args.run_dir, n=args.n, out=args.out, seed=args.seed)
     print(f"wrote {args.n} samples: {path}")
     return 0
@@ -196,6 +201,8 @@ def _cmd_neighbors(args) -> int:
 
     if not args.words and not args.analogy:
         raise UsageError("neighbors: give at least one WORD or --analogy A B C")
+    if args.k < 1:
+        raise UsageError(f"neighbors: -k must be at least 1, got {args.k}")
     open_run(args.run_dir, "neighbors")
     for line in query_run(args.run_dir, args.words, args.analogy, args.k, args.model):
         print(line)

@@ -192,7 +192,59 @@ def test_commands_on_the_wrong_kind_of_run(trained, command, message):
     one_line_error(graphgrad_cmd(command[0], trained, *command[1:]), message)
 
 
+def test_generate_out_naming_a_folder(trained, tmp_path):
+    one_line_error(graphgrad_cmd("generate", trained, "--out", tmp_path),
+                   f"--out {tmp_path} is a folder; name the PNG file")
+
+
+@pytest.fixture(scope="module")
+def text_runs(tmp_path_factory):
+    """A tiny char-rnn run and a tiny word2vec run (a few seconds each)."""
+    out = tmp_path_factory.mktemp("text-runs")
+    words = "the cat sat on the mat and the dog sat on the log".split()
+    text = out / "tiny.txt"
+    text.write_text(" ".join(words[i * 7 % len(words)] for i in range(2000)))
+    runs = {}
+    for recipe, settings in (
+            ("char-rnn", ["--batch-size", "4", "--set", "hidden_size=16", "--set",
+                          "embedding_dim=8", "--set", "seq_len=20", "--set", "sample_length=10"]),
+            ("word2vec", ["--set", "min_freq=1", "--set", "embedding_dim=8", "--set",
+                          "subsample=0", "--set", 'query=["cat"]', "--set", "analogies=[]"])):
+        folder = out / recipe
+        result = graphgrad_cmd("run", recipe, "--data", text, "--epochs", "1", *settings,
+                               "--out", folder, "--quiet")
+        assert result.returncode == 0, result.stderr
+        (runs[recipe],) = folder.iterdir()
+    return runs
+
+
+def test_neighbors_needs_a_positive_k(text_runs):
+    one_line_error(graphgrad_cmd("neighbors", text_runs["word2vec"], "cat", "-k", "0"),
+                   "-k must be at least 1, got 0")
+
+
+@pytest.mark.parametrize("recipe,command", [("char-rnn", ["sample", "--prompt", "the"]),
+                                            ("word2vec", ["neighbors", "cat"])])
+def test_a_damaged_or_missing_vocabulary(text_runs, tmp_path, recipe, command):
+    run = tmp_path / "run"
+    shutil.copytree(text_runs[recipe], run)
+    (run / "vocab.txt").write_bytes(b"\xff\xfe\x00")
+    one_line_error(graphgrad_cmd(command[0], run, *command[1:]),
+                   f"{run / 'vocab.txt'}: not UTF-8 text (byte 0xff at offset 0)")
+    (run / "vocab.txt").unlink()
+    one_line_error(graphgrad_cmd(command[0], run, *command[1:]),
+                   f"{run / 'vocab.txt'}: No such file or directory")
+
+
 # ------------------------------------------------------------------ resume
+def test_resume_of_a_run_without_a_checkpoint(run_copy):
+    (run_copy / "checkpoint.npz").unlink()
+    before = snapshot(run_copy)
+    one_line_error(graphgrad_cmd("run", "mnist-cnn", "--resume", run_copy),
+                   "no checkpoint to continue from", "graphgrad run mnist-cnn")
+    assert snapshot(run_copy) == before
+
+
 def test_resume_with_another_recipe_name_is_refused(trained):
     before = snapshot(trained)
     for name in ("nosuchrecipe", "mnist-mlp"):
@@ -279,6 +331,8 @@ from graphgrad.recipes.registry import register
 def run(config, run_dir, resume=False, progress=True):
     if config["fail"] == "bug":
         raise ValueError("an internal invariant broke")
+    if config["fail"] == "memory":
+        raise MemoryError("Unable to allocate 37.3 GiB for an array")
     raise OSError(errno.ENOSPC, "No space left on device", run_dir.checkpoint)
 
 register("broken", "fails as asked", {"fail": "bug", "epochs": 1})(run)
@@ -303,3 +357,8 @@ def test_a_library_bug_keeps_its_traceback(tmp_path):
 def test_a_full_disk_is_one_line(tmp_path):
     result = _broken("run", "broken", "--set", "fail=disk", "--out", tmp_path)
     one_line_error(result, "checkpoint.npz: No space left on device")
+
+
+def test_out_of_memory_is_one_line(tmp_path):
+    result = _broken("run", "broken", "--set", "fail=memory", "--out", tmp_path)
+    one_line_error(result, "out of memory: Unable to allocate 37.3 GiB")

@@ -33,7 +33,12 @@ def user_file(what: str):
     except UnicodeDecodeError as exc:
         raise UsageError(f"{what}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
                          f"{exc.start})") from None
-    except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+        if exc.strerror is None:  # the reader's own message ("dataset files not found ...")
+            raise UsageError(f"{what}: {exc}") from None
+        where = "" if exc.filename is None or str(exc.filename) in what else f" ({exc.filename})"
+        raise UsageError(f"{what}: {exc.strerror}{where}") from None
+    except ValueError as exc:
         raise UsageError(f"{what}: {exc}") from None
 
 

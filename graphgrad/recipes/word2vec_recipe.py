@@ -17,7 +17,7 @@ from ..models.word2vec import CBOW, SkipGram, analogy, nearest_neighbors, unigra
 from ..train import RunDir, Trainer, atomic_write_text
 from ..utils.data import DataLoader, Dataset
 from ..viz._figure import pyplot, save_figure
-from .registry import RecipeError, register
+from .registry import RecipeError, register, user_file
 from .sequence import read_text
 
 DEFAULTS = {
@@ -285,7 +285,8 @@ def query_run(run_dir_path: str, words=(), analogy_words=None, k: int = 10,
     if name not in MODELS or not os.path.exists(sub.checkpoint):
         raise RecipeError(f"{run_dir_path}: no trained {name!r} model in this run (trained: "
                           f"{', '.join(config['models'])})")
-    vocab = Vocab.load(run_dir.file("vocab.txt"), default_token=None)
+    with user_file(run_dir.file("vocab.txt")):  # missing or damaged: one line, not a traceback
+        vocab = Vocab.load(run_dir.file("vocab.txt"), default_token=None)
     state = load(sub.checkpoint)["model"]
     vectors = np.asarray(state["model.in_embed.weight"].numpy())
     lines = []

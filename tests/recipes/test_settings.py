@@ -109,6 +109,12 @@ def test_user_file_turns_bad_content_into_one_line():
     with pytest.raises(UsageError, match="^--data d: d/train: wrong magic number$"):
         with user_file("--data d"):
             raise ValueError("d/train: wrong magic number")
+    with pytest.raises(UsageError, match="^runs/x/vocab.txt: No such file or directory$"):
+        with user_file("runs/x/vocab.txt"):
+            open("runs/x/vocab.txt")
+    with pytest.raises(UsageError, match="^--data d: MNIST: dataset files not found$"):
+        with user_file("--data d"):
+            raise FileNotFoundError("MNIST: dataset files not found")
     with pytest.raises(KeyError):  # not about the file: left alone
         with user_file("--data d"):
             raise KeyError("a bug")
