@@ -89,8 +89,9 @@ def main(argv=None) -> int:
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRNOS:
             raise
-        where = exc.filename if exc.filename is not None else "a file graphgrad needed"
-        return _error(f"{where}: {exc.strerror}")
+        if exc.filename is None:  # a message of its own (what a failed checkpoint write kept)
+            return _error(str(exc))
+        return _error(f"{exc.filename}: {exc.strerror}")
     except MemoryError as exc:  # a batch, an image or an input size too large for this machine
         return _error(f"out of memory: {exc}" if str(exc) else "out of memory")
     except KeyboardInterrupt:

@@ -73,9 +73,6 @@ def _check_resume(name: str | None, resume: str, overrides: dict) -> None:
         raise UsageError(f"--resume {resume}: that folder holds a {recipe_name} run, not {name}; "
                          f"to continue it: graphgrad run {recipe_name} --resume {resume}")
     check_settings(get(recipe_name), {**config, **overrides}, keys=overrides)
-    if not _has_checkpoint(resume):
-        raise UsageError(f"--resume {resume}: no checkpoint to continue from (the run stopped "
-                         f"before it wrote one); start it again: graphgrad run {recipe_name}")
 
 
 def _new_run_dir(out: str, name: str) -> RunDir:
@@ -85,11 +82,6 @@ def _new_run_dir(out: str, name: str) -> RunDir:
         return RunDir.create(out, name)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create a run folder there ({exc.strerror})") from None
-
-
-def _has_checkpoint(path: str) -> bool:
-    """Whether the run folder at ``path`` (or a sub-run's folder in it) holds a checkpoint."""
-    return any(RunDir.CHECKPOINT in files for _, _, files in os.walk(path))
 
 
 def _missing_folders(out: str) -> list[str]:
@@ -104,7 +96,7 @@ def _missing_folders(out: str) -> list[str]:
 def _remove_unless_checkpointed(path: str, made: list[str]) -> None:
     """Remove a new run's folder if no checkpoint of it (or of a sub-run) was written, and the
     folders above it that were ``made`` for it, if they are empty now."""
-    if _has_checkpoint(path):
+    if any(RunDir.CHECKPOINT in files for _, _, files in os.walk(path)):
         return
     shutil.rmtree(path, ignore_errors=True)
     for folder in made:

@@ -5,9 +5,7 @@ default generator unless a ``generator`` is given), ``batch_size`` wraps the sam
 ``BatchSampler``, ``batch_size=None`` turns automatic batching off. With ``num_workers > 0``, each
 worker is a separate process seeded with ``base_seed + worker_id`` (``base_seed`` drawn from the
 generator when the iterator is made), tasks go out round-robin with ``prefetch_factor`` batches in
-flight per worker, and batches come back in sampler order. An error (a worker's exception, a dead
-worker, a timeout, Ctrl-C) reaches the caller only once every worker is joined; that iterator is
-then finished.
+flight per worker, and batches come back in sampler order.
 """
 from __future__ import annotations
 
@@ -48,6 +46,8 @@ class DataLoader:
     Each batch is ``collate_fn(list_of_samples)``; with the default ``default_collate``, a dataset
     of ``(image (C, H, W) array, label int)`` gives batches ``[Tensor (B, C, H, W), Tensor (B,)]``.
     ``pin_memory`` and ``pin_memory_device`` are accepted and ignored (there is no GPU).
+    With workers, an error (a worker's exception, a dead worker, a timeout, Ctrl-C) reaches the
+    caller only once every worker of that iterator is joined; the iterator is then finished.
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
@@ -179,7 +179,6 @@ class _MultiProcessIter:
 
     def __init__(self, loader: DataLoader):
         self._finalizer = None  # until the workers exist, there is nothing to shut down
-        self._failed = False
         ctx = loader.multiprocessing_context or mp.get_context()
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor
@@ -188,9 +187,9 @@ class _MultiProcessIter:
         self._is_iterable = loader._is_iterable
         base_seed = loader._base_seed()
         self._workers, self._index_queues, self._conns = [], [], []
-        parent = os.getpid()
         self._finalizer = weakref.finalize(self, _stop_workers, self._workers, self._index_queues,
-                                           self._conns, parent)
+                                           self._conns, os.getpid())
+        parent = os.getpid()
         for wid in range(self._num_workers):
             index_queue = ctx.Queue()
             index_queue.cancel_join_thread()  # never block interpreter exit on unsent indices
@@ -243,6 +242,8 @@ class _MultiProcessIter:
 
     def __len__(self):  # pragma: no cover - informative only
         return len(self._task_worker)
+
+    _failed = False  # set once an error has ended this iterator (and stopped its workers)
 
     def __next__(self):
         if self._failed:
