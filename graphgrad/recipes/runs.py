@@ -160,7 +160,7 @@ def evaluate_run(run_dir_path: str, data=None) -> dict:
 
 class Prediction(NamedTuple):
     """One image's predicted class; ``note`` says how the image was adapted to the model's input
-    (``"resized from 640x480 RGB to 28x28 grayscale"``) or is empty."""
+    (``"resized from 640x480 to 28x28, converted from RGB to grayscale"``) or is empty."""
 
     path: str
     label: str
