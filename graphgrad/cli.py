@@ -1,16 +1,26 @@
-"""The ``graphgrad`` command: list, run, eval, predict and summary.
+"""The ``graphgrad`` command: list, run, eval, predict, summary, generate, sample and neighbors.
 
-Problems a user can fix (an unknown recipe, a bad option, missing data) print one line starting with
-``graphgrad: error:`` and exit with status 2; they never show a traceback."""
+Exit status: 0 done; 2 a problem the user can fix (an unknown recipe, a bad setting, a missing or
+damaged file, a folder that cannot be written, a full disk), printed as one line starting with
+``graphgrad: error:`` and no traceback; 130 interrupted (Ctrl-C); 1 anything else, with its
+traceback, because that is a bug in graphgrad and the traceback is what it takes to fix it."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
+# OSErrors that say something about the machine (space, permissions), not about graphgrad's code.
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS,
+                       errno.EFBIG, errno.EMFILE, errno.ENFILE}
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="graphgrad", description="Train and inspect graphgrad models.")
+    p = argparse.ArgumentParser(
+        prog="graphgrad", description="Train and inspect graphgrad models.",
+        epilog="exit status: 0 done; 2 a problem you can fix (one line: 'graphgrad: error: ...'); "
+               "130 interrupted; 1 a bug in graphgrad (with its traceback)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="list the recipes")
     run = sub.add_parser("run", help="train a recipe and write a run folder")
@@ -60,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from .recipes.registry import RecipeError
+    from .recipes.registry import UsageError
+    from .serialization import SerializationError
+    from .train import CheckpointWriteError
 
     parser = _parser()
     args = parser.parse_args(argv)
@@ -73,12 +85,27 @@ def main(argv=None) -> int:
         keep_freed_memory()  # a training process reuses its temporaries: ~10-20% faster steps
     try:
         return _COMMANDS[args.command](args)
-    except (RecipeError, FileNotFoundError, ValueError) as exc:
-        print(f"graphgrad: error: {exc}", file=sys.stderr)
-        return 2
+    except (UsageError, SerializationError) as exc:  # a damaged file is one the user can replace
+        return _error(str(exc))
+    except CheckpointWriteError as exc:  # its message says which file, why, and what was kept
+        return _error(str(exc))
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        if exc.filename is None:  # a message of its own (what a failed checkpoint write kept)
+            return _error(str(exc))
+        return _error(f"{exc.filename}: {exc.strerror}")
+    except MemoryError as exc:  # a batch, an image or an input size too large for this machine
+        return _error(f"out of memory: {exc}" if str(exc) else "out of memory")
     except KeyboardInterrupt:
         print("graphgrad: interrupted", file=sys.stderr)
         return 130
+
+
+def _error(message: str) -> int:
+    """Print ``message`` as the one line a user error gets, and return its exit status."""
+    print(f"graphgrad: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
 
 
 def _cmd_list(args) -> int:
@@ -92,27 +119,31 @@ def _cmd_list(args) -> int:
 
 def _cmd_run(args) -> int:
     from .recipes import run_recipe
-    from .recipes.registry import RecipeError, parse_value
+    from .recipes.registry import UsageError, parse_value
 
     overrides = {}
     for item in args.set:
-        if "=" not in item:
-            raise RecipeError(f"--set expects KEY=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        overrides[key.strip().replace("-", "_")] = parse_value(value)
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
+        overrides[key] = parse_value(value)
     for key in ("epochs", "batch_size", "lr", "seed", "data"):
         value = getattr(args, key)
         if value is not None:
             overrides[key] = value
     if args.data is not None and not os.path.exists(args.data):
-        raise RecipeError(f"--data {args.data}: no such file or folder")
+        raise UsageError(f"--data {args.data}: no such file or folder")
     run_recipe(args.recipe, overrides, out=args.out, resume=args.resume, progress=not args.quiet)
     return 0
 
 
 def _cmd_eval(args) -> int:
     from .recipes import evaluate_run
+    from .recipes.registry import UsageError
 
+    if args.data is not None and not os.path.exists(args.data):
+        raise UsageError(f"--data {args.data}: no such file or folder")
     evaluate_run(args.run_dir, data=args.data)
     return 0
 
@@ -120,43 +151,63 @@ def _cmd_eval(args) -> int:
 def _cmd_predict(args) -> int:
     from .recipes import predict_images
 
-    for path, label, prob in predict_images(args.run_dir, args.images):
-        print(f"{path}: {label} ({prob:.3f})")
+    for p in predict_images(args.run_dir, args.images):
+        note = f"; {p.note}" if p.note else ""
+        print(f"{p.path}: {p.label} ({p.probability:.3f}{note})")
     return 0
 
 
 def _cmd_summary(args) -> int:
+    from .models import summary
+    from .recipes.registry import UsageError
     from .recipes.zoo import build_for_summary
 
     model, input_size = build_for_summary(args.model, args.input_size)
-    from .models import summary
-
-    print(summary(model, input_size))
+    if len(input_size) != 3 or any(n < 1 for n in input_size):
+        raise UsageError(f"--input-size expects positive C,H,W such as 3,224,224, got "
+                         f"{args.input_size!r}")
+    try:
+        table = summary(model, input_size)
+    except (RuntimeError, ValueError) as exc:  # the model's own check of the input's shape
+        raise UsageError(f"summary: {args.model} does not take inputs of size "
+                         f"{','.join(map(str, input_size))}: {exc}") from None
+    print(table)
     return 0
 
 
 def _cmd_generate(args) -> int:
     from .recipes.generative import generate
+    from .recipes.registry import UsageError
+    from .recipes.runs import open_run
 
+    open_run(args.run_dir, "generate")  # a mistyped folder must not be created by opening it
+    if args.out is not None and os.path.isdir(args.out):
+        raise UsageError(f"generate: --out {args.out} is a folder; name the PNG file to write")
     path = generate(args.run_dir, n=args.n, out=args.out, seed=args.seed)
     print(f"wrote {args.n} samples: {path}")
     return 0
 
 
 def _cmd_sample(args) -> int:
+    from .recipes.runs import open_run
     from .recipes.sequence import sample_run
 
+    open_run(args.run_dir, "sample")
     print(sample_run(args.run_dir, args.prompt, args.length, args.temperature, args.top_k,
                      args.seed))
     return 0
 
 
 def _cmd_neighbors(args) -> int:
-    from .recipes.registry import RecipeError
+    from .recipes.registry import UsageError
+    from .recipes.runs import open_run
     from .recipes.word2vec_recipe import query_run
 
     if not args.words and not args.analogy:
-        raise RecipeError("neighbors: give at least one WORD or --analogy A B C")
+        raise UsageError("neighbors: give at least one WORD or --analogy A B C")
+    if args.k < 1:
+        raise UsageError(f"neighbors: -k must be at least 1, got {args.k}")
+    open_run(args.run_dir, "neighbors")
     for line in query_run(args.run_dir, args.words, args.analogy, args.k, args.model):
         print(line)
     return 0

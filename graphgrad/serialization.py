@@ -15,6 +15,7 @@ import math
 import os
 import secrets
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -161,15 +162,15 @@ class _Decoder:
         self.cache: dict[str, object] = {}
 
     def fail(self, why: str):
-        raise SerializationError(f"load: {self.source} is not a valid graphgrad file: {why}")
+        _damaged(self.source, why)
 
     def array(self, name, meta: bool = False) -> np.ndarray:
         if not isinstance(name, str) or (name == _META) != meta or name not in self.archive.files:
             self.fail(f"it refers to an array {name!r} that the file does not contain")
         try:
             array = self.archive[name]
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-            self.fail(f"array {name!r} is damaged ({exc})")
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
+            self.fail(f"array {name!r} is damaged ({_numpy_reason(exc)})")
         if array.dtype not in _SUPPORTED:
             self.fail(f"array {name!r} has unsupported dtype {array.dtype}")
         return array
@@ -233,22 +234,62 @@ class _Decoder:
         self.fail(f"unknown entry with keys {sorted(node)[:5]}")
 
 
+def _damaged(source: str, why: str):
+    raise SerializationError(f"load: {source} is damaged or is not a graphgrad file: {why}")
+
+
+def _archive_reason(f, exc: Exception) -> str:
+    """Why ``numpy.load`` could not open ``f`` as an archive, from the file's first bytes (numpy's
+    own message for an unknown format talks about pickles, which graphgrad never loads)."""
+    try:
+        if hasattr(f, "read"):
+            at = f.tell()
+            f.seek(0)
+            head = f.read(8)
+            f.seek(at)
+        else:
+            with open(f, "rb") as fh:
+                head = fh.read(8)
+    except (OSError, ValueError):
+        head = None
+    if head == b"":
+        return "the file is empty"
+    if head is not None and head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return f"its zip archive is truncated or corrupted ({_numpy_reason(exc)})"
+    if head is not None and head.startswith(b"\x93NUMPY"):
+        return f"it is a truncated .npy array, not an .npz archive ({_numpy_reason(exc)})"
+    if head is not None:
+        return f"it is not an .npz archive (it begins with the bytes {head.hex(' ')})"
+    return f"it could not be read as an .npz archive ({_numpy_reason(exc)})"
+
+
+def _numpy_reason(exc: Exception) -> str:
+    """numpy's message, unless it is the one that suggests loading pickles."""
+    text = str(exc)
+    if "pickle" in text:
+        return "it holds pickled Python objects, which graphgrad never loads"
+    return text
+
+
 def load(f, map_location=None, weights_only: bool = True, **kwargs):
     """Load an object saved by ``save`` from ``f`` (a path or a binary file object).
 
     Only arrays and JSON are read (``numpy.load(allow_pickle=False)``); a damaged or tampered file
-    raises ``SerializationError``. ``map_location`` and ``weights_only`` are accepted for PyTorch
-    compatibility (graphgrad files hold weights only)."""
+    raises ``SerializationError`` naming the file and saying that it is damaged, and why (a missing
+    file, a folder or a file without read permission raise the usual ``OSError``). ``map_location``
+    and ``weights_only`` are accepted for PyTorch compatibility (graphgrad files hold weights
+    only)."""
     source = repr(os.fspath(f)) if not hasattr(f, "read") else "the file object"
     try:
         archive = np.load(f, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise SerializationError(f"load: {source} is not a valid graphgrad file (truncated, "
-                                 f"corrupted or not an .npz archive): {exc}") from None
+    except OSError as exc:
+        if exc.errno is not None:  # missing, a folder, no permission: the file is not the problem
+            raise
+        _damaged(source, _archive_reason(f, exc))
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        _damaged(source, _archive_reason(f, exc))
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise SerializationError(f"load: {source} is a single .npy array, not a graphgrad file")
+        _damaged(source, "it is a single .npy array, not an .npz archive")
     with archive:
         dec = _Decoder(archive, source)
         if _META not in archive.files:

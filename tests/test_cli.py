@@ -31,7 +31,6 @@ def test_list_shows_recipes():
     (["run", "mnist-cnn", "--set", "epochs=abc"], "expects a number"),
     (["run", "mnist-cnn", "--data", "/no/such/folder"], "no such file or folder"),
     (["run", "cifar10-resnet20"], "needs --data" if False else "CIFAR-10"),
-    (["eval", "/no/such/run"], "not a run folder"),
 ])
 def test_bad_input_gets_one_clear_line(args, message, tmp_path):
     result = graphgrad(*args, "--out", str(tmp_path)) if args[0] == "run" else graphgrad(*args)

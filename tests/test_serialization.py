@@ -98,16 +98,37 @@ def test_truncated_and_corrupted_files_raise(tmp_path):
     gg.save({"w": gg.randn(100, 10)}, path)
     data = path.read_bytes()
     (tmp_path / "trunc.pt").write_bytes(data[: len(data) // 2])
-    with pytest.raises(SerializationError, match="not a valid graphgrad file"):
+    with pytest.raises(SerializationError, match="trunc.pt' is damaged .*truncated or corrupted"):
         gg.load(tmp_path / "trunc.pt")
     flipped = bytearray(data)
     flipped[len(data) // 3] ^= 0xFF  # inside the array data: the zip CRC catches it
     (tmp_path / "flip.pt").write_bytes(bytes(flipped))
-    with pytest.raises(SerializationError):
+    with pytest.raises(SerializationError, match="flip.pt' is damaged"):
         gg.load(tmp_path / "flip.pt")
     (tmp_path / "empty.pt").write_bytes(b"")
-    with pytest.raises(SerializationError):
+    with pytest.raises(SerializationError, match="empty.pt' is damaged .*the file is empty"):
         gg.load(tmp_path / "empty.pt")
+
+
+@pytest.mark.parametrize("content", [bytes(range(256)) * 20, b"PK", b"\x93NUMPY\x01",
+                                     pickle.dumps({"w": [1, 2, 3]})])
+def test_a_damaged_file_is_named_and_never_pickle_advice(tmp_path, content):
+    """Random bytes (and pickles) make numpy talk about allow_pickle; graphgrad's message does not."""
+    path = tmp_path / "checkpoint.npz"
+    path.write_bytes(content)
+    for source in (path, io.BytesIO(content)):
+        with pytest.raises(SerializationError) as info:
+            gg.load(source)
+        assert "is damaged" in str(info.value)
+        assert "pickle=" not in str(info.value) and "pickle.load" not in str(info.value)
+    assert "checkpoint.npz' is damaged" in str(pytest.raises(SerializationError, gg.load, path).value)
+
+
+def test_a_missing_file_or_a_folder_is_not_called_damaged(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        gg.load(tmp_path / "nothing.npz")
+    with pytest.raises(IsADirectoryError):
+        gg.load(tmp_path)
 
 
 def _write_archive(path, meta, arrays=None):
@@ -156,8 +177,10 @@ def test_pickle_payload_is_never_executed(tmp_path):
         meta = {"format": "graphgrad", "version": 1, "root": {"__ndarray__": "a0"}}
         np.save(b, np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
         z.writestr("__graphgrad__.npy", b.getvalue())
-    with pytest.raises(SerializationError, match="damaged"):
+    with pytest.raises(SerializationError, match="damaged") as info:
         gg.load(inner)
+    assert "pickled Python objects, which graphgrad never loads" in str(info.value)
+    assert "allow_pickle" not in str(info.value)
     assert not marker.exists()
 
 

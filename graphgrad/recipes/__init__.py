@@ -10,8 +10,8 @@ from . import text_classification  # noqa: F401  (register the sentiment recipes
 from . import seq2seq_recipe  # noqa: F401  (register the seq2seq recipe)
 from . import word2vec_recipe  # noqa: F401  (register the word2vec recipe)
 from . import video  # noqa: F401  (register the moving-digits recipe)
-from .registry import RECIPES, Recipe, RecipeError, get, make_config
-from .runs import evaluate_run, predict_images, run_recipe
+from .registry import RECIPES, Recipe, RecipeError, UsageError, get, make_config
+from .runs import Prediction, evaluate_run, predict_images, run_recipe
 
-__all__ = ["RECIPES", "Recipe", "RecipeError", "evaluate_run", "get", "make_config",
-           "predict_images", "run_recipe"]
+__all__ = ["RECIPES", "Prediction", "Recipe", "RecipeError", "UsageError", "evaluate_run", "get",
+           "make_config", "predict_images", "run_recipe"]

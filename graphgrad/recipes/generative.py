@@ -25,6 +25,7 @@ from ..viz._figure import pyplot
 from ..viz.curves import plot_curves
 from .common import plot_lines, save_json, settings_lines, start_run, write_report
 from .registry import RecipeError, register
+from .settings import one_of
 
 # limit: use only the first N training and held-out digits (quick trials, tests); null = all
 COMMON = {"data": None, "limit": None, "seed": 0, "classifier": None, "classifier_epochs": 8,
@@ -85,7 +86,7 @@ def _digits(config: dict):
     try:
         x, y = mnist_digits(True, config.get("data"))
         xt, yt = mnist_digits(False, config.get("data"))
-    except (FileNotFoundError, RuntimeError) as exc:
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
         raise RecipeError(f"MNIST: {exc}") from None
     if config.get("limit"):
         keep = np.random.default_rng(0).permutation(len(x))[:int(config["limit"])]
@@ -402,12 +403,13 @@ def _gan_callbacks(config, run_dir, trainer, sampler, fixed, optimizers, progres
     return scorer
 
 
+GAN_CHECKS = {"loss": one_of("nonsaturating", "wgan-gp")}  # checked before the run folder exists
 register("gan-mnist", "GAN with MLP generator and discriminator on MNIST (non-saturating loss, "
          "Adam beta1 0.5): samples per epoch and a GIF, losses, sample-quality score",
-         GAN_DEFAULTS)(run_gan)
+         GAN_DEFAULTS, GAN_CHECKS)(run_gan)
 register("dcgan-mnist", "DCGAN (transposed-conv generator with batch norm, strided-conv "
          "discriminator) on MNIST: samples per epoch and a GIF, losses, sample-quality score",
-         DCGAN_DEFAULTS)(run_gan)
+         DCGAN_DEFAULTS, GAN_CHECKS)(run_gan)
 
 
 # ------------------------------------------------------------------------------ generate

@@ -17,7 +17,7 @@ from ..train.language_model import LanguageModelTrainer, evaluate_bpc
 from ..viz import plot_curves
 from ..viz._figure import pyplot
 from .common import finish_plot, finished, save_json, start_run, write_report
-from .registry import RecipeError, register
+from .registry import RecipeError, register, user_file
 
 CHAR_RNN = {
     "data": None, "corpus": "python-docs", "cell": "lstm", "embedding_dim": 48,
@@ -179,7 +179,8 @@ def load_char_run(run_dir_path: str):
                           f"{config.get('recipe')!r}")
     if not os.path.exists(run_dir.checkpoint):
         raise RecipeError(f"{run_dir_path} has no checkpoint.npz (did the run finish an epoch?)")
-    vocab = Vocab.load(run_dir.file("vocab.txt"))
+    with user_file(run_dir.file("vocab.txt")):  # missing or damaged: one line, not a traceback
+        vocab = Vocab.load(run_dir.file("vocab.txt"))
     vocab.set_default_index(0)
     model = build_char_model(config, len(vocab))
     model.load_state_dict(load(run_dir.checkpoint)["model"])

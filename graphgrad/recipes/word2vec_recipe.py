@@ -16,7 +16,7 @@ from ..train import Loop, LossStep, RunDir, atomic_write_text
 from ..utils.data import DataLoader, Dataset
 from ..viz._figure import pyplot, save_figure
 from .common import save_json, start_run, sub_run, write_report
-from .registry import RecipeError, register
+from .registry import RecipeError, register, user_file
 from .sequence import read_text
 
 DEFAULTS = {
@@ -279,7 +279,8 @@ def query_run(run_dir_path: str, words=(), analogy_words=None, k: int = 10,
     if name not in MODELS or not os.path.exists(sub.checkpoint):
         raise RecipeError(f"{run_dir_path}: no trained {name!r} model in this run (trained: "
                           f"{', '.join(config['models'])})")
-    vocab = Vocab.load(run_dir.file("vocab.txt"), default_token=None)
+    with user_file(run_dir.file("vocab.txt")):  # missing or damaged: one line, not a traceback
+        vocab = Vocab.load(run_dir.file("vocab.txt"), default_token=None)
     state = load(sub.checkpoint)["model"]
     # (runs from before the one training loop kept the model under an adapter: "model." keys)
     weight = state["in_embed.weight"] if "in_embed.weight" in state else state["model.in_embed.weight"]

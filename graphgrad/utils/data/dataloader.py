@@ -53,6 +53,8 @@ class DataLoader:
     Each batch is ``collate_fn(list_of_samples)``; with the default ``default_collate``, a dataset
     of ``(image (C, H, W) array, label int)`` gives batches ``[Tensor (B, C, H, W), Tensor (B,)]``.
     ``pin_memory`` and ``pin_memory_device`` are accepted and ignored (there is no GPU).
+    With workers, an error (a worker's exception, a dead worker, a timeout, Ctrl-C) reaches the
+    caller only once every worker of that iterator is joined; the iterator is then finished.
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
@@ -221,7 +223,7 @@ class _MultiProcessIter:
         base_seed = loader._base_seed()
         self._workers, self._index_queues, self._conns = [], [], []
         self._finalizer = weakref.finalize(self, _stop_workers, self._workers, self._index_queues,
-                                           self._conns)
+                                           self._conns, os.getpid())
         parent = os.getpid()
         for wid in range(self._num_workers):
             index_queue = ctx.Queue()
@@ -284,10 +286,20 @@ class _MultiProcessIter:
     def __len__(self):  # pragma: no cover - informative only
         return len(self._task_worker)
 
+    _failed = False  # set once an error has ended this iterator (and stopped its workers)
+
     def __next__(self):
+        if self._failed:
+            raise StopIteration  # an earlier error ended this iterator and its workers
         try:
             return self._next()
-        except KeyboardInterrupt:
+        except StopIteration:
+            raise
+        except BaseException:
+            # A worker's exception, a dead worker, a timeout or Ctrl-C: every worker is stopped
+            # and reaped before the error reaches the caller, so none outlives it (a live one
+            # would linger until garbage collection, and a retry's forked workers would inherit it).
+            self._failed = True
             self._shutdown_workers()
             raise
 
@@ -366,12 +378,16 @@ class _MultiProcessIter:
             self._finalizer()
 
 
-def _stop_workers(workers, index_queues, conns) -> None:
+def _stop_workers(workers, index_queues, conns, parent_pid: int) -> None:
     """Ask each worker to leave, wait a little, terminate the ones still busy, and reap them all.
 
     Run through ``weakref.finalize``: it holds the queues and pipes itself, so it still works when
     the iterator is collected as part of a reference cycle (whose other members the garbage
-    collector may already have torn down), and it runs at interpreter exit."""
+    collector may already have torn down), and it runs at interpreter exit. In a forked child
+    (another loader's worker holds a copy of this iterator) it does nothing: only the process
+    that started the workers can reap them."""
+    if os.getpid() != parent_pid:
+        return
     for q in index_queues:
         try:
             q.put(None)

@@ -150,6 +150,64 @@ def test_worker_exception_has_worker_traceback():
     assert "sample 5 is broken" in msg and "__getitem__" in msg  # the worker's traceback text
 
 
+def test_workers_are_gone_when_a_worker_error_reaches_the_caller():
+    """No worker outlives the error (none waits for garbage collection), and a retry is clean."""
+    before = set(_children())
+    loader = DataLoader(Range(64, fail_at=20), batch_size=4, num_workers=3)
+    for _ in range(3):  # retries fork new workers while the old iterator may still be referenced
+        with pytest.raises(ValueError, match="sample 20 is broken"):
+            for _ in loader:
+                pass
+        assert set(_children()) - before == set()  # joined and reaped, not only told to stop
+    script = textwrap.dedent("""
+        import gc
+        import numpy as np
+        from graphgrad.utils.data import DataLoader, Dataset
+
+        class Bad(Dataset):
+            def __len__(self):
+                return 64
+            def __getitem__(self, i):
+                if i == 20:
+                    raise ValueError("bad sample")
+                return np.zeros(2)
+
+        loader = DataLoader(Bad(), batch_size=4, num_workers=3)
+        for attempt in range(3):
+            try:
+                for batch in loader:
+                    pass
+            except ValueError:
+                pass
+        gc.collect()
+    """)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(graphgrad.__file__)))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no "can only join a child process" from a leftover finalizer
+
+
+def test_a_failed_iterator_is_finished():
+    it = iter(DataLoader(Range(16, fail_at=2), batch_size=2, num_workers=2))
+    assert next(it)[1].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="sample 2 is broken"):
+        next(it)
+    with pytest.raises(StopIteration):
+        next(it)
+
+
+def test_worker_cleanup_does_nothing_outside_the_process_that_started_the_workers():
+    from graphgrad.utils.data.dataloader import _stop_workers
+
+    it = iter(DataLoader(Range(50, delay=0.01), 2, num_workers=1))
+    next(it)
+    _stop_workers(it._workers, it._index_queues, [], os.getpid() + 1)  # as in a forked child
+    assert it._workers[0].is_alive()
+    it._shutdown_workers()
+    assert not it._workers[0].is_alive()
+
+
 def test_worker_seeds_and_init_fn():
     seen = []
 
