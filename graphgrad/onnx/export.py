@@ -70,11 +70,12 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     out_names = _names(output_names, len(outputs), "output")
     proto = _model_proto(onnx, model, opset, tracer, tracer2, outputs, outputs2, in_names,
                          out_names, axes, keep_initializers_as_inputs)
-    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    onnx.checker.check_model(data)
     if verbose:
         print(onnx.helper.printable_graph(proto.graph))
     if f is not None:
-        _write(proto.SerializeToString(), f)
+        _write(data, f)
     return proto
 
 
