@@ -116,14 +116,6 @@ def gelu(site):
     site.out("Mul", [g.emit("Mul", [x, half])[0], g.emit("Add", t + [one])[0]])
 
 
-@converts(A.NormalCdf)
-def normal_cdf(site):
-    g, dtype = site.g, site.dtype()
-    erf = g.emit("Erf", g.emit("Div", [site.input(0), g.const(np.asarray(math.sqrt(2.0), dtype))]))
-    half = g.const(np.asarray(0.5, dtype), "half")
-    site.out("Mul", [g.emit("Add", erf + [g.const(np.asarray(1.0, dtype))])[0], half])
-
-
 @converts(A.Softmax, A.LogSoftmax)
 def softmax(site):
     kind = "Softmax" if site.call.op is A.Softmax else "LogSoftmax"

@@ -36,7 +36,7 @@ def matmul(site):
     site.out("MatMul", [site.input(0), site.input(1)])
 
 
-@converts(ConvNd)
+@converts(ConvNd, varying=(7,))
 def conv(site):
     _, _, _, stride, pads, dilation, groups, _ = site.args
     inputs = [site.input(0), site.input(1)] + ([site.input(2)] if site.has(2) else [])
@@ -44,20 +44,25 @@ def conv(site):
              group=int(groups), kernel_shape=list(site.shape(1)[2:]))
 
 
-@converts(ConvTransposeNd)
+@converts(ConvTransposeNd, varying=(7,))
 def conv_transpose(site):
-    _, _, _, stride, pads, dilation, groups, spatial = site.args
+    _, _, _, stride, pads, dilation, groups, _ = site.args
     kernel = site.shape(1)[2:]
-    # graphgrad gives the output size; ONNX takes the extra rows at the end as output_padding
-    extra = [o - ((i - 1) * s + d * (k - 1) + 1 - lo - hi) for o, i, s, d, k, (lo, hi)
-             in zip(spatial, site.shape(0)[2:], stride, dilation, kernel, pads)]
+
+    def output_padding(spatial, in_shape):
+        # graphgrad gives the output size; ONNX takes the extra rows at the end as output_padding
+        return [o - ((i - 1) * s + d * (k - 1) + 1 - lo - hi) for o, i, s, d, k, (lo, hi)
+                in zip(spatial, in_shape[2:], stride, dilation, kernel, pads)]
+
+    extra = site.static("output padding", output_padding(site.args[7], site.shape(0)),
+                        output_padding(site.call2.args[7], site.g.shape2(site.inputs[0])))
     inputs = [site.input(0), site.input(1)] + ([site.input(2)] if site.has(2) else [])
     site.out("ConvTranspose", inputs, strides=list(stride), pads=_onnx_pads(pads),
              dilations=list(dilation), group=int(groups), kernel_shape=list(kernel),
              output_padding=extra)
 
 
-@converts(MaxPoolNd)
+@converts(MaxPoolNd, varying=(5,))
 def max_pool(site):
     _, kernel, stride, pads, dilation, _, _ = site.args
     if len(site.outputs) > 1 and site.outputs[1]:
@@ -67,7 +72,7 @@ def max_pool(site):
                 strides=list(stride), pads=_onnx_pads(pads), dilations=list(dilation))
 
 
-@converts(WindowSum)
+@converts(WindowSum, varying=(5,))
 def window_sum(site):
     """Average pooling (and adaptive average pooling with even windows): ``scale`` times the sum
     of each window; ONNX's AveragePool gives the sum over the kernel size, so the rest of the
@@ -83,7 +88,7 @@ def window_sum(site):
         site.out("Mul", avg + [g.const(rest.astype(site.dtype()), "pool_scale")])
 
 
-@converts(Normalize)
+@converts(Normalize, varying=(3,))
 def normalize(site):
     """Batch norm in eval mode is ONNX's BatchNormalization on the module's running statistics;
     layer, group and instance norm (statistics of the input itself) are written out."""
@@ -154,7 +159,7 @@ def local_response_norm(site):
              bias=float(k))
 
 
-@converts(Embedding)
+@converts(Embedding, varying=(2,))  # 2: how gradients are scaled
 def embedding(site):
     if not site.has(1):
         site.out("Gather", [site.input(0), site.g.const(np.asarray(site.args[1]), "indices")], axis=0)

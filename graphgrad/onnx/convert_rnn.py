@@ -91,19 +91,19 @@ def _convert(site, onnx_op: str, **attrs):
             g.emit("Squeeze", [state, unsq], [name])
 
 
-@converts(LSTMLayer)
+@converts(LSTMLayer, varying=("sizes",))
 def lstm(site):
     if site.has(7):
         raise site.error("an LSTM with proj_size has no ONNX equivalent")
     _convert(site, "LSTM")
 
 
-@converts(GRULayer)
+@converts(GRULayer, varying=("sizes",))
 def gru(site):
     _convert(site, "GRU", linear_before_reset=1)
 
 
-@converts(RNNLayer)
+@converts(RNNLayer, varying=("sizes",))
 def rnn(site):
     _convert(site, "RNN", activations=["Relu" if site.kwargs.get("nonlinearity") == "relu"
                                           else "Tanh"])

@@ -8,14 +8,14 @@ from ..ops.indexing import BasicIndex
 from ..ops.joining import Cat, Flip, Split, Stack, Unbind
 from ..ops.nn_misc import ConstantPad, ModePad
 from ..ops.reduce import Mean, Sum
-from ..ops.reductions import Extreme, ExtremeDim
+from ..ops.reductions import Cumsum, Extreme, ExtremeDim
 from ..ops.views import Expand, Permute, Reshape
 from .graph import converts, reshape_target
 
 _BIG = np.iinfo(np.int64).max  # an ONNX Slice bound past the end of any axis
 
 
-@converts(Reshape)
+@converts(Reshape, varying=(1,))
 def reshape(site):
     target = reshape_target(site, site.inputs[0], site.call.outputs[0])
     site.out("Reshape", [site.input(0), site.g.ints(target)])
@@ -26,7 +26,7 @@ def permute(site):
     site.out("Transpose", [site.input(0)], perm=[int(d) for d in site.args[1]])
 
 
-@converts(Expand)
+@converts(Expand, varying=(1,))
 def expand(site):
     in_v, out_v = site.inputs[0], site.call.outputs[0]
     in1, in2 = in_v.shape, site.g.shape2(in_v)
@@ -49,8 +49,6 @@ def basic_index(site):
     """``x[ints, slices, None, ...]``: one Slice, then a Squeeze of the integer axes, then an
     Unsqueeze for each None."""
     index = site.args[1] if isinstance(site.args[1], tuple) else (site.args[1],)
-    site.static("index", index, site.call2.args[1] if isinstance(site.call2.args[1], tuple)
-                else (site.call2.args[1],))
     ndim = len(site.shape(0))
     if any(item is Ellipsis for item in index):
         k = index.index(Ellipsis)
@@ -95,13 +93,12 @@ def basic_index(site):
 @converts(ConstantPad)
 def constant_pad(site):
     _, pads, value = site.args
-    site.static("padding", pads, site.call2.args[1])
     g = site.g
     y = [site.input(0)]
     if any(lo < 0 or hi < 0 for lo, hi in pads):  # negative amounts crop
         axes = [i for i, (lo, hi) in enumerate(pads) if lo < 0 or hi < 0]
         starts = [max(-pads[i][0], 0) for i in axes]
-        ends = [-pads[i][1] if pads[i][1] < 0 else _BIG for i in axes]
+        ends = [pads[i][1] if pads[i][1] < 0 else _BIG for i in axes]
         y = g.emit("Slice", y + [g.ints(starts), g.ints(ends), g.ints(axes)])
     widths = [max(lo, 0) for lo, _ in pads] + [max(hi, 0) for _, hi in pads]
     if any(widths):
@@ -143,7 +140,6 @@ def _named_outputs(site) -> list:
 @converts(Split)
 def split(site):
     _, dim, sizes = site.args
-    site.static("split sizes", tuple(sizes), tuple(site.call2.args[2]))
     site.g.emit("Split", [site.input(0), site.g.ints(sizes)], _named_outputs(site), axis=int(dim))
 
 
@@ -204,3 +200,11 @@ def extreme_dim(site):
     if indices:
         site.g.emit("ArgMax" if largest else "ArgMin", [x], [indices], axis=int(axis),
                     keepdims=int(bool(keepdim)))
+
+
+@converts(Cumsum)
+def cumsum(site):
+    x = site.input(0)
+    if site.dtype(0) != site.dtype():
+        x = site.cast(x, site.dtype())
+    site.out("CumSum", [x, site.g.const(np.asarray(int(site.args[1]), np.int64), "axis")])

@@ -19,18 +19,21 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
            keep_initializers_as_inputs=False, dynamo=None):
     """Export ``model`` (an ``nn.Module``) to ONNX, as ``torch.onnx.export`` does.
 
-    The model runs once on ``args`` (a tensor or a tuple of them, nested tuples allowed;
-    ``kwargs`` are passed by keyword), in eval mode, and every op it applies is written as one or a
-    few ONNX nodes; parameters and buffers become initialisers named by their ``state_dict`` keys.
+    The model runs on ``args`` (a tensor or a tuple of them, nested tuples allowed; ``kwargs`` are
+    passed by keyword), in eval mode, and every op it applies is written as one or a few ONNX
+    nodes; parameters and buffers become initialisers named by their ``state_dict`` keys. It runs
+    a second time on the inputs' values shuffled (and grown along the dynamic axes): what differs
+    shows which sizes are dynamic, and a value computed outside graphgrad's ops from the input (a
+    comparison, ``.item()``, NumPy), which a traced graph would freeze, is refused.
     Tensor arguments become the graph's inputs, in order, named by ``input_names`` (default
     ``input``, or ``input_0``, ``input_1``, ...); the tensors it returns (flattened) its outputs,
     named by ``output_names`` (default ``output``/``output_0``, ...). Other arguments, and anything
     computed outside graphgrad's ops, are fixed into the graph, as with tracing in PyTorch.
 
     ``dynamic_axes``: ``{name: {axis: 'dim_name'}}`` or ``{name: [axis, ...]}`` for inputs and
-    outputs whose size may change, typically the batch axis (``{'input': {0: 'batch'}}``). The
-    model is then traced a second time with those input axes one larger, and every size that
-    follows them is written as a dynamic size. ``opset_version``: 18 (the default) or later.
+    outputs whose size may change, typically the batch axis (``{'input': {0: 'batch'}}``); every
+    size that follows them is written as a dynamic size. ``opset_version``: 18 (the default) or
+    later.
     ``keep_initializers_as_inputs``: also list the initialisers as graph inputs. ``verbose``:
     print the graph. ``dynamo`` is accepted for PyTorch code and ignored: graphgrad has one exporter.
 
@@ -60,10 +63,8 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     model.eval()
     try:
         tracer, outputs = _trace(model, args, kwargs, leaves, in_names)
-        tracer2, outputs2 = tracer, outputs
-        grown = [_grow(t, axes.get(name, {}), name) for t, name in zip(leaves, in_names)]
-        if any(g is not t for g, t in zip(grown, leaves)):
-            tracer2, outputs2 = _trace(model, args, kwargs, leaves, in_names, grown)
+        others = [_other_input(t, axes.get(name, {}), name) for t, name in zip(leaves, in_names)]
+        tracer2, outputs2 = _trace(model, args, kwargs, leaves, in_names, others)
     finally:
         for m, training in modes:
             m.training = training
@@ -73,7 +74,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     data = proto.SerializeToString()
     onnx.checker.check_model(data)
     if verbose:
-        print(onnx.helper.printable_graph(proto.graph))
+        print(onnx.printer.to_text(proto.graph))
     if f is not None:
         _write(data, f)
     return proto
@@ -138,15 +139,18 @@ def _dynamic_axes(dynamic_axes, in_names, output_names) -> dict:
     return result
 
 
-def _grow(t: Tensor, axes: dict, name: str) -> Tensor:
-    """``t`` one larger along each dynamic axis (its first slice repeated), or ``t`` itself."""
+def _other_input(t: Tensor, axes: dict, name: str) -> Tensor:
+    """The input of the second trace: ``t`` one larger along each dynamic axis (its first slice
+    repeated) and its values shuffled, so that what follows the input's sizes or values shows as
+    a difference between the traces (the values stay in the input's range: token ids stay valid)."""
     array = t._data
     for axis in axes:
         if not -array.ndim <= axis < array.ndim or array.shape[axis] == 0:
             raise ValueError(f"graphgrad.onnx.export: dynamic axis {axis} of {name!r} does not exist "
                              f"or is empty (shape {tuple(array.shape)})")
         array = np.concatenate([array, array.take([0], axis=axis)], axis=axis)
-    return t if array is t._data else Tensor._make(array)
+    flat = array.reshape(-1)
+    return Tensor._make(flat[np.random.default_rng(0).permutation(flat.size)].reshape(array.shape))
 
 
 # ------------------------------------------------------------------ tracing
@@ -177,23 +181,23 @@ def _model_proto(onnx, model, opset, tracer, tracer2, outputs, outputs2, in_name
                  keep_initializers_as_inputs):
     calls, calls2 = tracer.calls, tracer2.calls
     _check_same_graph(calls, calls2)
-    shapes2 = {name: v.shape for name, v in tracer2._values.items()}
     needed = {v.name for v in outputs}
     live = []
     for k in range(len(calls) - 1, -1, -1):
         if any(v is not None and v.name in needed for v in calls[k].outputs):
             live.append(k)
             needed.update(v.name for v in calls[k].inputs if v is not None)
-    g = GraphBuilder(onnx, opset, shapes2, model)
+    g = GraphBuilder(onnx, opset, tracer2._values, model)
     for k in reversed(live):
         call = calls[k]
-        convert = CONVERTERS.get(call.op)
-        if convert is None:
+        if call.op not in CONVERTERS:
             raise ExportError(f"graphgrad.onnx.export: {call.where()} has no ONNX conversion"
                               + ("" if call.op.__module__.startswith("graphgrad.") else
                                  " (a custom autograd.Function)"))
+        convert, varying = CONVERTERS[call.op]
         site = Site(g, call, calls2[k])
         site.outputs = [v.name if v is not None and v.name in needed else "" for v in call.outputs]
+        site.check_options(varying)
         convert(site)
     helper = onnx.helper
     graph_outputs = []
@@ -229,16 +233,19 @@ def _elem(helper, dtype) -> int:
 
 
 def _check_same_graph(calls, calls2) -> None:
-    """The second trace (larger dynamic axes) must apply the same ops to the same values."""
+    """The second trace (other input values, dynamic axes larger) must apply the same ops to the
+    same values: a graph that depends on the data (a Python ``if`` or loop on values or sizes)
+    cannot be written as one ONNX graph."""
     for k, (a, b) in enumerate(zip(calls, calls2)):
         same = a.op is b.op and [v and v.name for v in a.inputs] == [v and v.name for v in b.inputs]
         if not same:
-            raise ExportError(f"graphgrad.onnx.export: the model applies other ops when the dynamic "
-                              f"axes grow (op {k}: {a.where()} became {b.where()}); export it "
-                              "without dynamic_axes")
+            raise ExportError(f"graphgrad.onnx.export: the model applies other ops for other input "
+                              f"values or sizes (op {k}: {a.where()} became {b.where()}): control "
+                              "flow that depends on the data cannot be exported")
     if len(calls) != len(calls2):
         raise ExportError(f"graphgrad.onnx.export: the model applies {len(calls2)} ops instead of "
-                          f"{len(calls)} when the dynamic axes grow; export it without dynamic_axes")
+                          f"{len(calls)} for other input values or sizes: control flow that depends "
+                          "on the data cannot be exported")
 
 
 def _write(data: bytes, f) -> None:

@@ -14,11 +14,16 @@ from .trace import ExportError, OpCall, Value
 CONVERTERS: dict = {}
 
 
-def converts(*ops):
-    """Register ``fn(site)`` as the converter of the graphgrad op classes ``ops``."""
+def converts(*ops, varying=()):
+    """Register ``fn(site)`` as the converter of the graphgrad op classes ``ops``.
+
+    ``varying``: the positions (or keyword names) of options that may differ between the two
+    traces because they follow the input's sizes (an output shape the ONNX op computes itself);
+    any other option that differs was computed from the input outside graphgrad's ops, and the
+    exporter refuses it."""
     def register(fn):
         for op in ops:
-            CONVERTERS[op] = fn
+            CONVERTERS[op] = (fn, frozenset(varying))
         return fn
     return register
 
@@ -26,13 +31,13 @@ def converts(*ops):
 class GraphBuilder:
     """The nodes and initialisers of the ONNX graph being written."""
 
-    def __init__(self, onnx, opset: int, shapes2: dict, model):
+    def __init__(self, onnx, opset: int, values2: dict, model):
         self.onnx = onnx
         self.modules = dict(model.named_modules())
         self.opset = opset
         self.nodes = []
         self.initializers = {}  # name -> array, in first-use order
-        self._shapes2 = shapes2  # value name -> its shape in the second trace
+        self.values2 = values2  # value name -> the same Value in the second trace
         self._count = 0
 
     def fresh(self, hint: str) -> str:
@@ -66,7 +71,7 @@ class GraphBuilder:
         return v.name
 
     def shape2(self, v: Value) -> tuple:
-        return tuple(self._shapes2.get(v.name, v.shape))
+        return self.values2[v.name].shape
 
     def dynamic(self, v: Value) -> tuple:
         """For each axis of ``v``: does its size follow a dynamic axis of the inputs?"""
@@ -98,10 +103,15 @@ class Site:
     def input(self, i: int) -> str:
         """The graph name of tensor argument ``i``."""
         v = self.inputs[i]
-        if v.kind == "const" and any(self.g.dynamic(v)):
-            raise self.error(f"a tensor created inside forward (shape {v.shape}) has a size that "
-                             "follows the input's dynamic axes; export without dynamic_axes, or make "
-                             "it from the input")
+        if v.kind == "const":
+            other = self.g.values2[v.name]
+            if any(self.g.dynamic(v)):
+                raise self.error(f"a tensor made inside forward (shape {v.shape}) has a size that "
+                                 "follows the input's dynamic axes; export without dynamic_axes, "
+                                 "or compute it from the input with graphgrad ops")
+            if not np.array_equal(v.array, other.array, equal_nan=v.array.dtype.kind == "f"):
+                raise self.error(f"a tensor of shape {v.shape} changes with the input's values: "
+                                 + _CONSTANT_HINT)
         return self.g.value(v)
 
     def operand(self, i: int, dtype) -> str:
@@ -112,6 +122,18 @@ class Site:
                 name = self.cast(name, dtype)
             return name
         return self.g.const(np.asarray(self.args[i], dtype=dtype), "scalar")
+
+    def check_options(self, varying) -> None:
+        """Options must be the same in both traces, but for those in ``varying``."""
+        call, call2 = self.call, self.call2
+        for i, (a, b) in enumerate(zip(call.args, call2.args)):
+            if call.inputs[i] is None and i not in varying and _differs(a, b):
+                raise self.error(f"its argument {i} ({_short(a)}) changes with the input's values "
+                                 f"or sizes ({_short(b)} in a second run): {_CONSTANT_HINT}")
+        for key, a in call.kwargs.items():
+            if key not in varying and _differs(a, call2.kwargs.get(key)):
+                raise self.error(f"its option {key}={_short(a)} changes with the input's values "
+                                 f"or sizes: {_CONSTANT_HINT}")
 
     def cast(self, name: str, dtype) -> str:
         to = self.g.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
@@ -124,9 +146,9 @@ class Site:
         """The dtype of tensor argument ``i``, or of the first output."""
         return self.inputs[i].dtype if i is not None else self.call.outputs[0].dtype
 
-    def static(self, what: str, a, b=None):
-        """An option of the op that must not change with the input's dynamic axes."""
-        if b is not None and _differs(a, b):
+    def static(self, what: str, a, b):
+        """A size that must not follow the input's dynamic axes (``b``: in the second trace)."""
+        if _differs(a, b):
             raise self.error(f"its {what} ({a} here, {b} for a larger input) follows the input's "
                              "dynamic axes, which ONNX cannot express for this op")
         return a
@@ -136,10 +158,21 @@ class Site:
         return self.g.emit(op_type, inputs, self.outputs, **attrs)
 
 
+_CONSTANT_HINT = ("it was computed outside graphgrad's ops (by a comparison, .item() or NumPy, say), "
+                  "so a traced graph would freeze one run's value; compute it with graphgrad ops")
+
+
 def _differs(a, b) -> bool:
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) != len(b) or any(_differs(x, y) for x, y in zip(a, b))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.shape(a) != np.shape(b) or not np.array_equal(a, b)
-    return a != b
+    return bool(a != b)
+
+
+def _short(a) -> str:
+    text = f"an array of shape {a.shape}" if isinstance(a, np.ndarray) and a.ndim else repr(a)
+    return text if len(text) < 60 else text[:57] + "..."
 
 
 def shape_target(site: Site, in_v: Value, out1, out2) -> list:

@@ -73,7 +73,7 @@ class Tracer:
             self._named.setdefault(id(t), (name, t))
             self._named.setdefault(id(t._data), (name, t))
         self._by_array = {}  # id(array) -> (Value, version counter, version when recorded)
-        self._by_node = {}  # id(autograd node) -> output Values
+        self._by_node = {}  # id(autograd node) -> (output Values, output arrays)
         self._keep = []  # every array and node seen stays alive, so that no id() is reused
         self._values = {}  # name -> Value
         self._stack = [("", type(model).__name__)]
@@ -99,8 +99,9 @@ class Tracer:
         """The ``Value`` a tensor argument holds now."""
         node = t.grad_fn
         if node is not None and id(node) in self._by_node:
-            # a recorded op made it, or an in-place op re-pointed it at its result
-            return self._by_node[id(node)][t._out_nr]
+            values, arrays = self._by_node[id(node)]
+            if arrays[t._out_nr] is not t._data:  # an in-place op re-pointed it at its result
+                return values[t._out_nr]
         entry = self._by_array.get(id(t._data))
         if entry is not None:
             value, vc, version = entry
@@ -160,7 +161,8 @@ class Tracer:
             values.append(value)
         node = next((o.grad_fn for o in tensors if o.grad_fn is not None), None)
         if node is not None:
-            self._by_node[id(node)] = values
+            self._by_node[id(node)] = (values, [o._data if isinstance(o, Tensor) else None
+                                                for o in outs])
             self._keep.append(node)
         if not constant:
             self.calls.append(OpCall(op, args, inputs, dict(kwargs), values, self._stack[-1]))
