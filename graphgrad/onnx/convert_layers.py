@@ -88,15 +88,14 @@ def window_sum(site):
         site.out("Mul", avg + [g.const(rest.astype(site.dtype()), "pool_scale")])
 
 
-@converts(Normalize, varying=(3,))
+@converts(Normalize, varying=(3, 7))  # 7: statistics, checked below when used
 def normalize(site):
-    """Batch norm in eval mode is ONNX's BatchNormalization on the module's running statistics;
-    layer, group and instance norm (statistics of the input itself) are written out."""
+    """Batch norm on running statistics is ONNX's BatchNormalization; statistics of the input
+    itself (layer, group and instance norm, batch norm without running statistics) are written
+    out as means over ``axes`` of the input viewed as ``view``."""
     _, _, _, view, axes, pshape, eps, stats, batch_stats = site.args
-    if stats is not None and batch_stats:
-        raise site.error("batch norm in training mode (statistics of the batch); call "
-                         "model.eval() first")
-    if stats is not None:
+    if stats is not None and not batch_stats:
+        site.check_arg(7)
         _batch_norm_eval(site, stats, eps)
         return
     g = site.g

@@ -125,15 +125,21 @@ class Site:
 
     def check_options(self, varying) -> None:
         """Options must be the same in both traces, but for those in ``varying``."""
-        call, call2 = self.call, self.call2
-        for i, (a, b) in enumerate(zip(call.args, call2.args)):
-            if call.inputs[i] is None and i not in varying and _differs(a, b):
-                raise self.error(f"its argument {i} ({_short(a)}) changes with the input's values "
-                                 f"or sizes ({_short(b)} in a second run): {_CONSTANT_HINT}")
+        call = self.call
+        for i in range(len(call.args)):
+            if call.inputs[i] is None and i not in varying:
+                self.check_arg(i)
         for key, a in call.kwargs.items():
-            if key not in varying and _differs(a, call2.kwargs.get(key)):
+            if key not in varying and _differs(a, self.call2.kwargs.get(key)):
                 raise self.error(f"its option {key}={_short(a)} changes with the input's values "
                                  f"or sizes: {_CONSTANT_HINT}")
+
+    def check_arg(self, i: int) -> None:
+        """Non-tensor argument ``i`` must be the same in both traces."""
+        a, b = self.call.args[i], self.call2.args[i]
+        if _differs(a, b):
+            raise self.error(f"its argument {i} ({_short(a)}) changes with the input's values or "
+                             f"sizes ({_short(b)} in a second run): {_CONSTANT_HINT}")
 
     def cast(self, name: str, dtype) -> str:
         to = self.g.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
@@ -171,7 +177,12 @@ def _differs(a, b) -> bool:
 
 
 def _short(a) -> str:
-    text = f"an array of shape {a.shape}" if isinstance(a, np.ndarray) and a.ndim else repr(a)
+    """A one-line description of an option for an error message."""
+    if isinstance(a, tuple) and any(isinstance(x, np.ndarray) for x in a):
+        return "(" + ", ".join(_short(x) for x in a) + ")"
+    if isinstance(a, np.ndarray):
+        return f"an array of shape {a.shape}" if a.ndim else repr(a.item())
+    text = repr(a)
     return text if len(text) < 60 else text[:57] + "..."
 
 

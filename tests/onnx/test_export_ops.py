@@ -114,6 +114,7 @@ LAYERS = {
     "global_avg": (lambda: nn.AdaptiveAvgPool2d(1), (2, 3, 5, 5)),
     "batch_norm_1d": (lambda: nn.BatchNorm1d(4), (3, 4)),
     "batch_norm_2d_no_affine": (lambda: nn.BatchNorm2d(3, affine=False), (2, 3, 4, 4)),
+    "batch_norm_batch_statistics": (lambda: nn.BatchNorm2d(3, track_running_stats=False), (2, 3, 4, 4)),
     "layer_norm": (lambda: nn.LayerNorm([3, 4]), (2, 5, 3, 4)),
     "group_norm": (lambda: nn.GroupNorm(2, 4), (2, 4, 3, 3)),
     "local_response_norm": (lambda: nn.LocalResponseNorm(3, alpha=0.1, beta=0.5, k=1.5), (2, 5, 3, 3)),
