@@ -14,7 +14,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 def test_docs_pages_exist():
-    for page in ("autograd", "layers", "data", "training", "recipes", "performance"):
+    for page in ("autograd", "layers", "data", "training", "recipes", "performance", "export"):
         assert os.path.exists(os.path.join(ROOT, "docs", f"{page}.md")), page
 
 

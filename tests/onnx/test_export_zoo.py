@@ -34,6 +34,13 @@ ZOO = {
     "text_cnn": lambda: (models.TextCNN(50, 8, num_filters=4), tokens(50)),
     "sentiment_lstm": lambda: (models.SentimentRNN(50, 8, 6, num_layers=2), tokens(50)),
     "sentiment_gru": lambda: (models.SentimentRNN(50, 8, 6, cell="gru"), tokens(50)),
+    # and the rest of the zoo's image models
+    "autoencoder_conv": lambda: (models.Autoencoder(arch="conv"), graphgrad.rand(2, 1, 28, 28)),
+    "vae_conv": lambda: (models.VAE(arch="conv"), graphgrad.rand(2, 1, 28, 28)),
+    "dcgan_generator": lambda: (models.DCGenerator(latent_dim=8, channels=8), graphgrad.randn(2, 8)),
+    "dcgan_discriminator": lambda: (models.DCDiscriminator(channels=8), images(1, 28, 28)),
+    "highway": lambda: (models.HighwayNet(depth=3), graphgrad.randn(2, 784)),
+    "cnn_rnn": lambda: (models.CNNRNN(5), graphgrad.randn(2, 4, 1, 36, 36)),
 }
 
 
