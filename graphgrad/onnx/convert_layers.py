@@ -28,7 +28,10 @@ def linear(site):
         return
     g = site.g
     y = g.emit("MatMul", [x, g.emit("Transpose", [w], perm=[1, 0])[0]])
-    site.out("Add" if b else "Identity", y + b)
+    if b:
+        site.out("Add", y + b)
+    else:
+        site.out_as(y)
 
 
 @converts(Matmul)
@@ -83,7 +86,7 @@ def window_sum(site):
                  pads=_onnx_pads(pads), count_include_pad=1)
     rest = np.asarray(scale, dtype=np.float64) * math.prod(kernel)
     if np.allclose(rest, 1.0, rtol=1e-6, atol=0):
-        site.out("Identity", avg)
+        site.out_as(avg)
     else:
         site.out("Mul", avg + [g.const(rest.astype(site.dtype()), "pool_scale")])
 
@@ -121,7 +124,7 @@ def _affine(site, y, pshape):
             if site.shape(i) != tuple(pshape):
                 p = g.emit("Reshape", [p, g.ints(pshape)])[0]
             y = g.emit(op, y + [p])
-    site.out("Identity", y)
+    site.out_as(y)
 
 
 def _batch_norm_eval(site, stats, eps):

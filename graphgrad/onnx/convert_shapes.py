@@ -87,7 +87,7 @@ def basic_index(site):
         y = g.emit("Squeeze", y + [g.ints(squeeze)])
     if unsqueeze:
         y = g.emit("Unsqueeze", y + [g.ints(unsqueeze)])
-    site.out("Identity", y)
+    site.out_as(y)
 
 
 @converts(ConstantPad)
@@ -104,7 +104,7 @@ def constant_pad(site):
     if any(widths):
         fill = g.const(np.asarray(value, dtype=site.dtype()), "pad_value")
         y = g.emit("Pad", y + [g.ints(widths), fill], mode="constant")
-    site.out("Identity", y)
+    site.out_as(y)
 
 
 @converts(ModePad)
@@ -159,7 +159,7 @@ def flip(site):
     dims = [int(d) for d in site.args[1]]
     g = site.g
     if not dims:
-        site.out("Identity", [site.input(0)])
+        site.out_as([site.input(0)])
         return
     site.out("Slice", [site.input(0), g.ints([-1] * len(dims)), g.ints([-_BIG] * len(dims)),
                        g.ints(dims), g.ints([-1] * len(dims))])

@@ -195,12 +195,14 @@ def _model_proto(onnx, model, opset, tracer, tracer2, outputs, outputs2, in_name
                               + ("" if call.op.__module__.startswith("graphgrad.") else
                                  " (a custom autograd.Function)"))
         convert, varying = CONVERTERS[call.op]
+        g.scope = call.module[0] or type(model).__name__
         site = Site(g, call, calls2[k])
         site.outputs = [v.name if v is not None and v.name in needed else "" for v in call.outputs]
         site.check_options(varying)
         convert(site)
     helper = onnx.helper
     graph_outputs = []
+    g.scope = "outputs"
     for v, v2, name in zip(outputs, outputs2, out_names):
         g.emit("Identity", [g.value(v)], [name])
         named = axes.get(name, {})

@@ -1,9 +1,9 @@
 """Building the ONNX graph: nodes, initialisers, and what converters need to know about shapes.
 
 ``GraphBuilder`` collects ``NodeProto``s and initialisers; ``Site`` is what a converter gets for
-one traced op: the call from the main trace, the same call from the second trace (run with every
-dynamic axis one larger, to learn which sizes follow the input's), and helpers to name its inputs
-in the graph. Converters register themselves with ``@converts(OpClass, ...)``.
+one traced op: the call from the main trace, the same call from the second trace (on the inputs'
+values shuffled and the dynamic axes one larger: what differs follows the input), and helpers to
+name its inputs in the graph. Converters register themselves with ``@converts(OpClass, ...)``.
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class GraphBuilder:
         self.nodes = []
         self.initializers = {}  # name -> array, in first-use order
         self.values2 = values2  # value name -> the same Value in the second trace
+        self.scope = ""  # the module path of the op being converted, in node names
         self._count = 0
 
     def fresh(self, hint: str) -> str:
@@ -50,7 +51,8 @@ class GraphBuilder:
         if isinstance(outputs, int):
             outputs = [self.fresh(f"{op_type}_out") for _ in range(outputs)]
         node = self.onnx.helper.make_node(op_type, list(inputs), list(outputs),
-                                          name=name or self.fresh(op_type), **attrs)
+                                          name=name or self.fresh(f"{self.scope}/{op_type}"),
+                                          **attrs)
         self.nodes.append(node)
         return list(outputs)
 
@@ -89,6 +91,7 @@ class Site:
         self.kwargs = call.kwargs
         self.inputs = call.inputs
         self.outputs = [v.name if v is not None else "" for v in call.outputs]
+        self._first_node = len(g.nodes)
 
     def error(self, why: str) -> ExportError:
         return ExportError(f"graphgrad.onnx.export: cannot export {self.call.where()}: {why}")
@@ -162,6 +165,16 @@ class Site:
     def out(self, op_type: str, inputs, **attrs) -> list:
         """A node writing this op's outputs."""
         return self.g.emit(op_type, inputs, self.outputs, **attrs)
+
+    def out_as(self, names: list) -> None:
+        """Make ``names`` this op's outputs: the last node, if it wrote them, writes the outputs
+        instead; otherwise (the op changed nothing) an Identity copies them."""
+        nodes = self.g.nodes
+        if len(nodes) > self._first_node and list(nodes[-1].output) == list(names):
+            del nodes[-1].output[:]
+            nodes[-1].output.extend(self.outputs)
+        else:
+            self.out("Identity", names)
 
 
 _CONSTANT_HINT = ("it was computed outside graphgrad's ops (by a comparison, .item() or NumPy, say), "

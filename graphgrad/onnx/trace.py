@@ -172,6 +172,8 @@ class Tracer:
     def run(self, call):
         """Run ``call()`` (the model on its inputs) with this tracer installed and the module stack
         followed by forward hooks; returns what it returns."""
+        if _function._tracer[0] is not None:
+            raise RuntimeError("graphgrad.onnx.export: an export is already running")
         handles = []
         for path, module in self.model.named_modules():
             if not path:
@@ -186,8 +188,6 @@ class Tracer:
 
             handles.append(module.register_forward_pre_hook(enter))
             handles.append(module.register_forward_hook(leave, always_call=True))
-        if _function._tracer[0] is not None:
-            raise RuntimeError("graphgrad.onnx.export: an export is already running")
         _function._tracer[0] = self
         try:
             with enable_grad():

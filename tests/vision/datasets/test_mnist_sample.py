@@ -12,7 +12,8 @@ from graphgrad.vision.datasets.mnist_sample import load_mnist_sample, split_indi
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
 IDX = os.path.join(ROOT, "..", "shared", "data", "mnist")
-needs_idx = pytest.mark.skipif(not os.path.isdir(IDX), reason="../shared/data/mnist (the IDX files) not present")
+needs_idx = pytest.mark.skipif(not os.path.isdir(IDX),
+                               reason="../shared/data/mnist (the IDX files) not present")
 # Change only together with tools/mnist_sample_rows.txt (and re-measure the recipes' figures).
 SHA256 = "0111cd16393ebfc5bc47f1aab572cb64bf003af3a9d9673b5a0810763f9356a4"
 
