@@ -27,8 +27,8 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     comparison, ``.item()``, NumPy), which a traced graph would freeze, is refused.
     Tensor arguments become the graph's inputs, in order, named by ``input_names`` (default
     ``input``, or ``input_0``, ``input_1``, ...); the tensors it returns (flattened) its outputs,
-    named by ``output_names`` (default ``output``/``output_0``, ...). Other arguments, and anything
-    computed outside graphgrad's ops, are fixed into the graph, as with tracing in PyTorch.
+    named by ``output_names`` (default ``output``/``output_0``, ...). Other arguments (numbers,
+    flags) are fixed into the graph, as with tracing in PyTorch.
 
     ``dynamic_axes``: ``{name: {axis: 'dim_name'}}`` or ``{name: [axis, ...]}`` for inputs and
     outputs whose size may change, typically the batch axis (``{'input': {0: 'batch'}}``); every
@@ -187,7 +187,7 @@ def _model_proto(onnx, model, opset, tracer, tracer2, outputs, outputs2, in_name
         if any(v is not None and v.name in needed for v in calls[k].outputs):
             live.append(k)
             needed.update(v.name for v in calls[k].inputs if v is not None)
-    g = GraphBuilder(onnx, opset, tracer2._values, model)
+    g = GraphBuilder(onnx, opset, tracer2.values, model)
     for k in reversed(live):
         call = calls[k]
         if call.op not in CONVERTERS:
@@ -204,6 +204,10 @@ def _model_proto(onnx, model, opset, tracer, tracer2, outputs, outputs2, in_name
     graph_outputs = []
     g.scope = "outputs"
     for v, v2, name in zip(outputs, outputs2, out_names):
+        if v.kind == "const" and (v.shape != v2.shape or not np.array_equal(v.array, v2.array)):
+            raise ExportError(f"graphgrad.onnx.export: output {name!r} changes with the input but "
+                              "was computed outside graphgrad's ops (by a comparison, .item() or "
+                              "NumPy, say); compute it with graphgrad ops")
         g.emit("Identity", [g.value(v)], [name])
         named = axes.get(name, {})
         dims = [named.get(a, f"{name}_dim_{a}" if s != s2 else s)
@@ -211,7 +215,7 @@ def _model_proto(onnx, model, opset, tracer, tracer2, outputs, outputs2, in_name
         graph_outputs.append(helper.make_tensor_value_info(name, _elem(helper, v.dtype), dims))
     graph_inputs = []
     for name in in_names:
-        v = tracer._values[name]
+        v = tracer.values[name]
         named = axes.get(name, {})
         dims = [named.get(a, named.get(a - len(v.shape), s)) for a, s in enumerate(v.shape)]
         graph_inputs.append(helper.make_tensor_value_info(name, _elem(helper, v.dtype), dims))

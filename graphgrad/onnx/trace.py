@@ -75,15 +75,15 @@ class Tracer:
         self._by_array = {}  # id(array) -> (Value, version counter, version when recorded)
         self._by_node = {}  # id(autograd node) -> (output Values, output arrays)
         self._keep = []  # every array and node seen stays alive, so that no id() is reused
-        self._values = {}  # name -> Value
+        self.values = {}  # name -> Value, every value of the trace
         self._stack = [("", type(model).__name__)]
 
     # ------------------------------------------------------------------ values
     def _new_value(self, name: str, array: np.ndarray, kind: str) -> Value:
-        if name in self._values:
-            name = f"{name}_{len(self._values)}"
+        if name in self.values:
+            name = f"{name}_{len(self.values)}"
         value = Value(name, array, kind, keep=kind in ("param", "const"))
-        self._values[name] = value
+        self.values[name] = value
         return value
 
     def _remember(self, t: Tensor, value: Value) -> None:

@@ -151,6 +151,11 @@ def test_values_computed_outside_ops_are_refused(fn, message):
         export(Fn(fn), (graphgrad.randn(4, 3),))
 
 
+def test_an_output_computed_outside_ops_is_refused():
+    with pytest.raises(ExportError, match="output 'output' changes with the input"):
+        export(Fn(lambda y: y > 0), (graphgrad.randn(4, 3),))
+
+
 def test_sizes_and_control_flow_that_follow_the_input():
     batch_zeros = Fn(lambda y: y + graphgrad.zeros(y.shape[0], 3))
     export(batch_zeros, (graphgrad.randn(4, 3),))  # fine for one batch size
