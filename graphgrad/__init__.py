@@ -14,6 +14,7 @@ from . import distributed  # noqa: F401
 from .serialization import load, load_safetensors, save, save_safetensors  # noqa: F401
 from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402
+from . import onnx  # noqa: F401,E402  (graphgrad.onnx.export; the onnx package loads only when it runs)
 from .models.summary import summary  # noqa: F401
 
 # PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.

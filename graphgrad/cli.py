@@ -1,4 +1,4 @@
-"""The ``graphgrad`` command: list, run, eval, predict, summary, generate, sample and neighbors.
+"""The ``graphgrad`` command: list, run, eval, predict, summary, export and more.
 
 Exit status: 0 done; 2 a problem the user can fix (an unknown recipe, a bad setting, a missing or
 damaged file, a folder that cannot be written, a full disk), printed as one line starting with
@@ -66,7 +66,15 @@ def _parser() -> argparse.ArgumentParser:
                     help="A is to B as C is to ? (answered by B - A + C)")
     nb.add_argument("--model", choices=["skipgram", "cbow"],
                     help="which of the run's models (default: its first)")
+    _add_export_parser(sub)
     return p
+
+
+def _add_export_parser(sub) -> None:
+    ex = sub.add_parser("export", help="write a trained classifier run as an ONNX model")
+    ex.add_argument("run_dir")
+    ex.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
+    ex.add_argument("--opset", type=int, help="ONNX opset version (default 18)")
 
 
 def main(argv=None) -> int:
@@ -213,9 +221,16 @@ def _cmd_neighbors(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    from .recipes.export import export_run
+
+    print(export_run(args.run_dir, args.onnx, args.opset))
+    return 0
+
+
 _COMMANDS = {"list": _cmd_list, "run": _cmd_run, "eval": _cmd_eval, "predict": _cmd_predict,
              "summary": _cmd_summary, "generate": _cmd_generate, "sample": _cmd_sample,
-             "neighbors": _cmd_neighbors}
+             "neighbors": _cmd_neighbors, "export": _cmd_export}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,8 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 def test_docs_pages_exist():
-    for page in ("autograd", "layers", "data", "training", "recipes", "performance", "distributed"):
+    for page in ("autograd", "layers", "data", "training", "recipes", "performance", "distributed",
+                 "export"):
         assert os.path.exists(os.path.join(ROOT, "docs", f"{page}.md")), page
 
 

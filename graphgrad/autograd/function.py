@@ -13,6 +13,12 @@ import numpy as np
 from . import anomaly, grad_mode
 from .tensor import RemovableHandle, Tensor
 
+# While ``graphgrad.onnx.export`` traces a model, ``_tracer[0]`` is the callable that every
+# ``apply`` hands its call to, so that the exporter sees each op with all its arguments and options
+# (the autograd graph keeps neither integer inputs nor options). None otherwise: one list lookup
+# per op, the cost of the anomaly-mode check below.
+_tracer = [None]
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -165,6 +171,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on tensors (recording off) and connect the outputs to a new node."""
+        if _tracer[0] is not None:
+            return _tracer[0](cls, args, kwargs)
         ctx = cls.__new__(cls)
         record = grad_mode._enabled[0] and any(
             isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -256,6 +264,8 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _tracer[0] is not None:
+            return _tracer[0](cls, args, kwargs)
         ctx = cls.__new__(cls)
         arrays = []
         needs = []

