@@ -76,12 +76,12 @@ def _guard(loopback: bool):
 
 
 async def _body(request: web.Request) -> dict:
-    text = await request.text()
-    if not text.strip():
+    data = await request.read()
+    if not data.strip():
         return {}
     try:
-        body = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        body = json.loads(data)  # bytes: UTF-8 (or -16/-32), as JSON allows
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise SettingsError(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise SettingsError(f"the request body must be a JSON object, got {type(body).__name__}")

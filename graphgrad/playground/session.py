@@ -24,8 +24,10 @@ class Session:
     def __init__(self, settings: dict | None = None):
         self._lock = threading.Lock()
         # Initial weights and regenerated data draw their seeds from here. Seeded, so that the same
-        # clicks give the same run in every tab (a run that gets stuck is left by "reset").
-        self._random = random.Random(0)
+        # clicks give the same run in every tab and test. Small networks sometimes stall in a poor
+        # minimum (on the original page too; "reset" leaves it): with this seed the usual first runs
+        # of the lecture (each data set chosen, with or without a layer added) do not.
+        self._random = random.Random(1)
         self.settings = apply_changes(DEFAULTS, settings or {})
         self.playing = False
         self._new_data()
