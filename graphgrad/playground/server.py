@@ -61,7 +61,9 @@ def _guard(loopback: bool):
         except web.HTTPException as exc:
             if not request.path.startswith("/api/") or exc.status < 400:
                 raise
-            return _error(exc.status, exc.text or exc.reason)
+            if exc.text in (None, f"{exc.status}: {exc.reason}"):  # aiohttp's own text says little
+                return _error(exc.status, f"{exc.reason}: {request.method} {request.path}")
+            return _error(exc.status, exc.text)
         except Exception as exc:  # a bug: log it, answer, and keep serving
             log.exception("playground: %s %s failed", request.method, request.path)
             return _error(500, f"internal error: {type(exc).__name__}: {exc}")
