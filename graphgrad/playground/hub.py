@@ -1,22 +1,24 @@
 """The server's sessions: creating, finding and expiring them, training the playing ones, and
 streaming their frames to their pages' WebSockets.
 
-All of this runs on the event loop; a session's own work (training, drawing, changing settings)
-runs in a small thread pool, so one tab's training never stalls another tab or the server."""
+All of this runs on the event loop; the sessions' own work (training, drawing, changing settings)
+runs on one worker thread (``worker.py``), training a tenth of a second at a time, so that training
+never stalls the server and the playing sessions take turns."""
 from __future__ import annotations
 
 import asyncio
 import json
-import os
+import logging
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from .session import Session
+from .worker import TRAINING, URGENT, Worker
 
 FRAME_SECONDS = 0.1     # training time between two frames: several frames a second
 CLOSED_GRACE = 30.0     # a session whose page closed is dropped after this long without a new one
 IDLE_SECONDS = 600.0    # a session without a page is dropped after this long without a request
+log = logging.getLogger("graphgrad.playground")
 
 
 class TooManySessions(RuntimeError):
@@ -42,28 +44,32 @@ class Live:
 
 
 class Hub:
-    """At most ``max_sessions`` sessions; their work runs on ``workers`` threads."""
+    """At most ``max_sessions`` sessions; their numerical work runs on one worker thread."""
 
-    def __init__(self, max_sessions: int = 32, workers: int | None = None):
+    def __init__(self, max_sessions: int = 32):
         self.max_sessions = max_sessions
         self.sessions: dict[str, Live] = {}
-        self.pool = ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1),
-                                       thread_name_prefix="playground")
+        self.worker = Worker()
 
     async def call(self, fn, *args):
-        """Run ``fn(*args)`` (a session method: numerical work) on the pool."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        """Run ``fn(*args)`` (a session method: numerical work) on the worker, ahead of training."""
+        return await self.worker.run(URGENT, fn, *args)
 
-    def create(self, settings: dict | None = None) -> tuple[str, Live]:
-        """A new session (its settings checked); TooManySessions when full even after expiring."""
+    async def create(self, settings: dict | None = None) -> tuple[str, Live]:
+        """A new session (its settings checked: SettingsError); TooManySessions when the hub is full
+        even after letting expired sessions go."""
+        self._make_room()
+        session = await self.call(Session, settings)  # makes data and a network: off the loop
+        self._make_room()  # others may have been created meanwhile
+        key = secrets.token_urlsafe(12)
+        self.sessions[key] = Live(session)
+        return key, self.sessions[key]
+
+    def _make_room(self) -> None:
         self.expire()
         if len(self.sessions) >= self.max_sessions:
             raise TooManySessions(f"the playground already has {self.max_sessions} sessions open, its "
                                   "limit; close another tab or wait a minute")
-        live = Live(Session(settings))
-        key = secrets.token_urlsafe(12)
-        self.sessions[key] = live
-        return key, live
 
     def get(self, key: str) -> Live | None:
         live = self.sessions.get(key)
@@ -88,11 +94,15 @@ class Hub:
             live.runner = asyncio.get_running_loop().create_task(self._run(live))
 
     async def _run(self, live: Live) -> None:
-        while True:
-            frame = await self.call(live.session.train_for, FRAME_SECONDS)
-            await self.send(live, frame)
-            if not frame["playing"]:
-                return
+        try:
+            while True:
+                frame = await self.worker.run(TRAINING, live.session.train_for, FRAME_SECONDS)
+                await self.send(live, frame)
+                if not frame["playing"]:
+                    return
+        except Exception:  # a bug: say so, stop this session's training, keep serving the others
+            log.exception("playground: training a session failed")
+            live.session.stop()
 
     async def send(self, live: Live, *messages: dict) -> None:
         """Send messages to every page of the session; a page that went away is forgotten."""
@@ -117,10 +127,10 @@ class Hub:
             live.session.stop()
 
     async def close(self) -> None:
-        """Server shutdown: close every page's socket, stop every runner, then the pool."""
+        """Server shutdown: close every page's socket, stop every runner, then the worker."""
         for key in list(self.sessions):
             live = self.sessions[key]
             for ws in list(live.sockets):
                 await ws.close(code=1001, message=b"server shutting down")
             self._drop(key)
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.worker.shutdown()

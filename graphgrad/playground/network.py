@@ -1,10 +1,8 @@
 """The playground's network, loss, optimizer and training epoch, all graphgrad.
 
-These functions are the same steps, line for line, as the program that "show code" prints
+These functions are the steps of the program that "show code" prints
 (``codegen.py``): a test runs that program and checks it reaches the page's loss."""
 from __future__ import annotations
-
-import threading
 
 import graphgrad as torch
 import graphgrad.nn as nn
@@ -25,11 +23,6 @@ FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "x
                 "sin(x1)": "torch.sin(x1)", "sin(x2)": "torch.sin(x2)"}
 ACTIVATION_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
 
-# nn.Linear draws its initial weights from graphgrad's global generator; sessions build their
-# networks in several threads, so seeding and building happen under one lock.
-_GLOBAL_SEED_LOCK = threading.Lock()
-
-
 def features(points, names):
     """The chosen input features of ``points`` (N, 2): a tensor (N, len(names))."""
     points = torch.as_tensor(points)
@@ -40,14 +33,13 @@ def features(points, names):
 def build_model(num_inputs: int, hidden: list, activation: str, seed: int) -> nn.Sequential:
     """Linear layers of ``hidden`` widths, each followed by ``activation``, then a Linear to one
     output (a logit for classification, the value for regression). Initialised from ``seed``."""
-    with _GLOBAL_SEED_LOCK:
-        torch.manual_seed(seed)
-        layers, width = [], num_inputs
-        for neurons in hidden:
-            layers += [nn.Linear(width, neurons), ACTIVATION_MODULES[activation]()]
-            width = neurons
-        layers.append(nn.Linear(width, 1))
-        return nn.Sequential(*layers)
+    torch.manual_seed(seed)  # nn.Linear draws from graphgrad's global generator
+    layers, width = [], num_inputs
+    for neurons in hidden:
+        layers += [nn.Linear(width, neurons), ACTIVATION_MODULES[activation]()]
+        width = neurons
+    layers.append(nn.Linear(width, 1))
+    return nn.Sequential(*layers)
 
 
 def targets(labels, problem: str):

@@ -124,7 +124,7 @@ class Routes:
 
     async def create(self, request):
         body = await _body(request)
-        key, live = self.hub.create(body)
+        key, live = await self.hub.create(body)
         return web.json_response({"id": key, "settings": live.session.settings, "choices": _choices(),
                                   "datasets": self.previews})
 

@@ -1,7 +1,7 @@
 """One browser tab's playground: its settings, data, network, optimizer and training state.
 
-The server runs a session's methods in worker threads (training must not stall the event loop), so
-every public method holds the session's lock; nothing else touches a session's state."""
+The server runs a session's methods on a worker thread (training must not stall the event loop)
+while the event loop may ask for a pause, so every public method holds the session's lock."""
 from __future__ import annotations
 
 import math

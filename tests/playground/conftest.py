@@ -50,7 +50,8 @@ class Server:
         return answer["id"]
 
     def train_until(self, key: str, threshold: float, seconds: float) -> dict:
-        """Press play and watch the frames until the test loss is under ``threshold``; then pause."""
+        """Press play and watch the frames until the test loss is under ``threshold`` (or time is up);
+        then pause. The frame that went under (or the last one)."""
         assert self.request("POST", f"/api/sessions/{key}/action", {"action": "play"})[0] == 200
         deadline = time.monotonic() + seconds
         while True:
@@ -60,7 +61,7 @@ class Server:
                 break
             time.sleep(0.25)
         self.request("POST", f"/api/sessions/{key}/action", {"action": "pause"})
-        return self.request("GET", f"/api/sessions/{key}/frame")[1]
+        return frame
 
     def stop(self, timeout: float = 20) -> tuple[int, str, str]:
         """Ctrl-C, as a person stops it: (exit status, stdout, stderr)."""
