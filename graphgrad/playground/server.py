@@ -36,6 +36,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+HUB = web.AppKey("hub", Hub)
 log = logging.getLogger("graphgrad.playground")
 
 
@@ -176,7 +177,7 @@ class Routes:
 
 
 async def _expire_regularly(app: web.Application):
-    hub = app["hub"]
+    hub = app[HUB]
 
     async def loop():
         while True:
@@ -191,7 +192,7 @@ def make_app(max_sessions: int = 32, loopback: bool = True) -> web.Application:
     """The aiohttp application: routes, the session hub, and its clean shutdown."""
     hub = Hub(max_sessions)
     app = web.Application(middlewares=[_guard(loopback)], client_max_size=MAX_BODY)
-    app["hub"] = hub
+    app[HUB] = hub
     routes = Routes(hub)
     app.router.add_get("/", routes.index)
     app.router.add_static("/static/", STATIC)
