@@ -67,7 +67,7 @@ export class Controls {
   }
 
   showSliderValue(key, value) {
-    document.getElementById(`${key}_value`).textContent = key === "noise" ? value : String(value);
+    document.getElementById(`${key}_value`).textContent = String(value);
   }
 
   /** Show the confirmed settings. */
