@@ -174,10 +174,10 @@ def _cmd_playground(args) -> int:
         raise ValueError(f"playground: --port must be 0 to 65535, got {args.port}")
     try:
         from .playground.server import serve
-    except ImportError as exc:  # aiohttp is an optional extra
-        if (exc.name or "").startswith("graphgrad"):
+    except ImportError as exc:  # aiohttp (and threadpoolctl) come with an optional extra
+        if (exc.name or "graphgrad").startswith("graphgrad"):
             raise
-        raise ValueError("playground: needs aiohttp: pip install 'graphgrad[playground]'") from None
+        raise ValueError(f"playground: needs {exc.name}: pip install 'graphgrad[playground]'") from None
     try:
         serve(args.host, args.port, open_browser=not args.no_browser)
     except OSError as exc:  # the port is taken, or the address is not this machine's

@@ -2,8 +2,8 @@
 streaming their frames to their pages' WebSockets.
 
 All of this runs on the event loop; the sessions' own work (training, drawing, changing settings)
-runs on one worker thread (``worker.py``), training a tenth of a second at a time, so that training
-never stalls the server and the playing sessions take turns."""
+runs on one worker thread (``worker.py``), so that training never stalls the server; the playing
+sessions take turns, in chunks short enough that each page gets several frames a second."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +15,8 @@ import time
 from .session import Session
 from .worker import TRAINING, URGENT, Worker
 
-FRAME_SECONDS = 0.1     # training time between two frames: several frames a second
+FRAME_SECONDS = 0.1     # the worker's time per frame, shared by the playing sessions
+MIN_CHUNK = 0.02        # (but at least this much training per frame: drawing one takes a few ms)
 CLOSED_GRACE = 30.0     # a session whose page closed is dropped after this long without a new one
 IDLE_SECONDS = 600.0    # a session without a page is dropped after this long without a request
 log = logging.getLogger("graphgrad.playground")
@@ -96,7 +97,9 @@ class Hub:
     async def _run(self, live: Live) -> None:
         try:
             while True:
-                frame = await self.worker.run(TRAINING, live.session.train_for, FRAME_SECONDS)
+                playing = sum(1 for other in self.sessions.values() if other.session.playing)
+                chunk = max(MIN_CHUNK, FRAME_SECONDS / max(1, playing))  # each tab: several frames a second
+                frame = await self.worker.run(TRAINING, live.session.train_for, chunk)
                 await self.send(live, frame)
                 if not frame["playing"]:
                     return

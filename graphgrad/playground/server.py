@@ -21,6 +21,7 @@ import webbrowser
 from importlib import resources
 
 from aiohttp import WSMsgType, web
+from threadpoolctl import threadpool_limits
 
 from . import datasets, settings as settings_module
 from .hub import Hub, TooManySessions
@@ -214,6 +215,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
     sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}/"
+    # The playground's matrices are tiny (at most 10,201 x 8): BLAS threads only add hand-offs, which
+    # made a frame ~10x slower on a busy machine. One thread for this process's BLAS.
+    threadpool_limits(limits=1)
     app = make_app(max_sessions, loopback=host in LOOPBACK_NAMES)
     if open_browser:
         async def open_page(app):
