@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     nb.add_argument("--model", choices=["skipgram", "cbow"],
                     help="which of the run's models (default: its first)")
     _add_export_parser(sub)
+    pg = sub.add_parser("playground", help="the neural-network playground in the browser (local web server)")
+    pg.add_argument("--port", type=int, default=8000,
+                    help="port to listen on; 0 picks a free one (default 8000)")
+    pg.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this computer only)")
+    pg.add_argument("--no-browser", action="store_true", dest="no_browser",
+                    help="do not open the page in a browser")
     return p
 
 
@@ -228,9 +235,28 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_playground(args) -> int:
+    from .recipes.registry import UsageError
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"playground: --port must be 0 to 65535, got {args.port}")
+    try:
+        from .playground.server import serve
+    except ImportError as exc:  # aiohttp (and threadpoolctl) come with an optional extra
+        if (exc.name or "graphgrad").startswith("graphgrad"):
+            raise
+        raise UsageError(f"playground: needs {exc.name}: pip install 'graphgrad[playground]'") from None
+    try:
+        serve(args.host, args.port, open_browser=not args.no_browser)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise UsageError(f"playground: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+                         "try another --port (0 picks a free one)") from None
+    return 0
+
+
 _COMMANDS = {"list": _cmd_list, "run": _cmd_run, "eval": _cmd_eval, "predict": _cmd_predict,
              "summary": _cmd_summary, "generate": _cmd_generate, "sample": _cmd_sample,
-             "neighbors": _cmd_neighbors, "export": _cmd_export}
+             "neighbors": _cmd_neighbors, "export": _cmd_export, "playground": _cmd_playground}
 
 
 if __name__ == "__main__":  # pragma: no cover
