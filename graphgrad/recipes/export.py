@@ -15,7 +15,7 @@ def export_run(run_dir_path: str, onnx_path: str, opset_version: int | None = No
     description of what was written."""
     from ..onnx import ExportError, export
 
-    _, config, model, data = _load_trained(run_dir_path)
+    _, config, model, data = _load_trained(run_dir_path, command="export")
     example = Tensor._make(np.stack([np.asarray(data.test[i][0]) for i in range(2)]))
     try:
         export(model, (example,), onnx_path, input_names=["input"], output_names=["logits"],

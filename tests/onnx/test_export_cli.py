@@ -65,4 +65,5 @@ def test_export_a_trained_run_and_serve_it(tmp_path):
 def test_export_errors_are_one_clear_line(tmp_path):
     result = cli("export", str(tmp_path / "nosuch"), "--onnx", str(tmp_path / "m.onnx"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "not a run folder" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "export: " in result.stderr and "no such run folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
