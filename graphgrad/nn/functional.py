@@ -23,3 +23,5 @@ from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_p
                         max_unpool1d, max_unpool2d, max_unpool3d)
 from ..ops.upsample import (fold, interpolate, pixel_shuffle, pixel_unshuffle,  # noqa: F401
                             unfold, upsample, upsample_bilinear, upsample_nearest)
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401
+from ..ops.multihead_attention import multi_head_attention_forward  # noqa: F401

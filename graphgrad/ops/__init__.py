@@ -6,6 +6,7 @@ level of ``graphgrad``. Add a new ops module with one ``from .module import *`` 
 """
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .copying import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
@@ -15,6 +16,7 @@ from .einsum import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .multihead_attention import *  # noqa: F401,F403
 from .nn_misc import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403

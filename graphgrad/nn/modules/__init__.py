@@ -56,3 +56,10 @@ from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, PeepholeLSTM, RNNBase, RNNC
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "PeepholeLSTM", "RNNCellBase", "RNNCell", "LSTMCell",
             "GRUCell"]
+
+from .attention import MultiheadAttention  # noqa: E402
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]
