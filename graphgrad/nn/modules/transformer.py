@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype
+from ...backend import get_default_dtype, to_np_dtype
 from .. import functional as F
 from .. import init
 from .attention import MultiheadAttention
@@ -279,7 +279,7 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
         """The ``(sz, sz)`` float mask with -inf above the diagonal and 0 elsewhere: position ``i``
         attends to positions ``0 .. i``."""
-        return Tensor._make(_square_subsequent(sz, np.dtype(dtype or get_default_dtype())))
+        return Tensor._make(_square_subsequent(sz, to_np_dtype(dtype or get_default_dtype())))
 
     def _reset_parameters(self) -> None:
         for p in self.parameters():
