@@ -12,7 +12,8 @@ from graphgrad import nn
 torch = torch_or_skip()
 tnn = torch.nn
 # PyTorch's note that its nested-tensor fast path is off for these options
-pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+pytestmark = [pytest.mark.filterwarnings("ignore:enable_nested_tensor is True"),
+              pytest.mark.filterwarnings("ignore:Support for mismatched")]
 
 
 def randn(*shape, seed=0):
