@@ -25,7 +25,8 @@ class CharTransformer(nn.Module):
     ``forward(x (T, B) int64, hidden=None) -> (logits (T, B, vocab_size), hidden)``: sequence
     first, like ``CharRNN``. ``hidden`` (None, or the ``(C, B)`` token ids returned by the previous
     call) is context: the model reads ``cat([hidden, x])`` (its last ``block_size`` tokens) and
-    returns logits for the positions of ``x`` only; ``T`` must be at most ``block_size``.
+    returns logits for the positions of ``x`` only. Longer input runs in chunks of
+    ``block_size // 2`` steps, each with the context before it.
     Embeddings start from N(0, 0.02) (GPT-2's choice; with tied weights the default N(0, 1) would
     make the first logits huge); the Transformer layers keep PyTorch's initialisation."""
 
@@ -52,10 +53,13 @@ class CharTransformer(nn.Module):
             raise ValueError(f"CharTransformer: expected token ids of shape (T, B), got "
                              f"{tuple(x.shape)}")
         steps = x.shape[0]
-        if steps > self.block_size:
-            raise ValueError(f"CharTransformer: {steps} steps exceed block_size "
-                             f"{self.block_size}; feed shorter chunks (the rest is carried as "
-                             "context)")
+        if steps > self.block_size:  # in chunks of half a block, each with the context before it
+            chunk = max(1, self.block_size // 2)
+            outputs = []
+            for start in range(0, steps, chunk):
+                logits, hidden = self(x[start:start + chunk], hidden)
+                outputs.append(logits)
+            return cat(outputs), hidden
         tokens = x if hidden is None else cat([hidden, x])[-self.block_size:]
         length = tokens.shape[0]
         positions = Tensor._make(np.arange(length, dtype=np.int64))
