@@ -5,7 +5,7 @@ from ..ops.activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink,  # 
                               hardsigmoid, hardswish, hardtanh, hardtanh_, leaky_relu, leaky_relu_,
                               log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, selu_, silu,
                               softmax, softmin, softplus, softshrink, softsign, tanhshrink,
-                              threshold)
+                              threshold, threshold_)
 from ..ops.elementwise import relu_, sigmoid, tanh  # noqa: F401
 from ..ops.norm import (batch_norm, embedding, embedding_bag, group_norm,  # noqa: F401
                         instance_norm, layer_norm, local_response_norm)
@@ -25,3 +25,10 @@ from ..ops.upsample import (fold, interpolate, pixel_shuffle, pixel_unshuffle,  
                             unfold, upsample, upsample_bilinear, upsample_nearest)
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 from ..ops.multihead_attention import multi_head_attention_forward  # noqa: F401
+from ..ops.stochastic import (alpha_dropout, feature_alpha_dropout, gumbel_softmax,  # noqa: F401
+                              rrelu, rrelu_)
+from ..ops.rms_norm import rms_norm  # noqa: F401
+from ..ops.more_losses import (gaussian_nll_loss, multilabel_margin_loss,  # noqa: F401
+                               multilabel_soft_margin_loss, triplet_margin_with_distance_loss)
+from ..ops.ctc import ctc_loss  # noqa: F401
+from ..ops.grid_sample import affine_grid, grid_sample  # noqa: F401
