@@ -28,7 +28,7 @@ def _numpy(t):
 def compare_module(g, t, inputs, kwargs=None, dtype=np.float32, rtol=None, atol=None, seed=1,
                    grad_inputs=True, call=None):
     """Copy ``t``'s state into ``g`` (both cast to ``dtype``), call both on ``inputs`` (arrays;
-    floating ones require grad when ``grad_inputs``) and ``kwargs`` (arrays become tensors), and
+    floating ones require grad when ``grad_inputs`` is True or lists their index) and ``kwargs`` (arrays become tensors), and
     assert equal outputs and gradients of a random projection of every floating output.
     ``call(module, *inputs, **kwargs)`` replaces the plain call. Returns the graphgrad outputs."""
     import torch
@@ -43,8 +43,10 @@ def compare_module(g, t, inputs, kwargs=None, dtype=np.float32, rtol=None, atol=
         rtol, atol = (2e-5, 2e-6) if np.dtype(dtype) == np.float32 else (1e-8, 1e-10)
     inputs = [np.asarray(a, dtype=dtype) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
               for a in inputs]
-    gi = [_to_framework(a, graphgrad, grad_inputs) for a in inputs]
-    ti = [_to_framework(a, torch, grad_inputs) for a in inputs]
+    wants = [grad_inputs is True or (grad_inputs is not False and i in grad_inputs)
+             for i in range(len(inputs))]
+    gi = [_to_framework(a, graphgrad, w) for a, w in zip(inputs, wants)]
+    ti = [_to_framework(a, torch, w) for a, w in zip(inputs, wants)]
     gk = {k: _to_framework(v, graphgrad) for k, v in kwargs.items()}
     tk = {k: _to_framework(v, torch) for k, v in kwargs.items()}
     call = call or (lambda module, *args, **kw: module(*args, **kw))

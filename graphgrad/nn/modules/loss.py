@@ -2,6 +2,8 @@
 ``nn.functional``. ``reduction`` is 'mean' (default), 'sum' or 'none'."""
 from __future__ import annotations
 
+import warnings
+
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from .distance import PairwiseDistance
@@ -198,7 +200,13 @@ class TripletMarginLoss(_Loss):
 
 
 class NLLLoss2d(NLLLoss):
-    """PyTorch's deprecated name for ``NLLLoss`` on ``(N, C, H, W)`` input."""
+    """PyTorch's deprecated name for ``NLLLoss`` on ``(N, C, H, W)`` input (warns as PyTorch)."""
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
+                      "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss "
+                      "for more details.", FutureWarning, stacklevel=2)
+        super().__init__(*args, **kwargs)
 
 
 class PoissonNLLLoss(_Loss):
