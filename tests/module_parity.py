@@ -28,8 +28,9 @@ def _numpy(t):
 def compare_module(g, t, inputs, kwargs=None, dtype=np.float32, rtol=None, atol=None, seed=1,
                    grad_inputs=True, call=None):
     """Copy ``t``'s state into ``g`` (both cast to ``dtype``), call both on ``inputs`` (arrays;
-    floating ones require grad when ``grad_inputs`` is True or lists their index) and ``kwargs`` (arrays become tensors), and
-    assert equal outputs and gradients of a random projection of every floating output.
+    floating ones require grad when ``grad_inputs`` is True or lists their index) and
+    ``kwargs`` (arrays become tensors), and assert equal outputs and gradients of a random
+    projection of every floating output.
     ``call(module, *inputs, **kwargs)`` replaces the plain call. Returns the graphgrad outputs."""
     import torch
 

@@ -89,9 +89,9 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
     side = np.where(x < low, -1.0, 1.0)  # abs(coord - low)
     distance = np.abs(x - low)
     flips = np.floor(distance / span)
-    extra = distance - flips * span
     even = flips % 2 == 0
-    # even: extra + low = side * (x - low) - flips * span + low; odd: span - extra + low
+    # with extra = distance - flips * span and distance = side * (x - low):
+    # an even number of flips lands on extra + low, an odd one on span - extra + low
     sign = np.where(even, side, -side).astype(x.dtype)
     offset = np.where(even, -side * low - flips * span + low,
                       span + side * low + flips * span + low).astype(x.dtype)
