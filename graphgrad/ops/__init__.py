@@ -20,6 +20,7 @@ from .multihead_attention import *  # noqa: F401,F403
 from .nn_misc import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .pool_variants import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403

@@ -2,7 +2,8 @@
 ``graphgrad.nn``."""
 from .activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid,
                          SiLU, Softmax, Softplus, Tanh)
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .container import (Container, ModuleDict, ModuleList, ParameterDict, ParameterList,
+                        Sequential)
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
@@ -13,7 +14,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
 from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm,
-                            LocalResponseNorm, RMSNorm)
+                            CrossMapLRN2d, LocalResponseNorm, RMSNorm)
 from .sparse import Embedding, EmbeddingBag
 
 __all__ = [
@@ -72,6 +73,26 @@ __all__ += ["CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid
             "PoissonNLLLoss", "GaussianNLLLoss", "SoftMarginLoss", "HingeEmbeddingLoss",
             "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
             "CTCLoss"]
+
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d,  # noqa: E402
+                   LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
+                   LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d,
+                   LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter)
+
+__all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+            "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+            "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+            "LazyModuleMixin", "UninitializedParameter", "UninitializedBuffer"]
+
+from .more_pooling import (AdaptiveMaxPool3d, ChannelShuffle, FractionalMaxPool2d,  # noqa: E402
+                           FractionalMaxPool3d, LPPool3d)
+
+__all__ += ["AdaptiveMaxPool3d", "ChannelShuffle", "FractionalMaxPool2d", "FractionalMaxPool3d",
+            "LPPool3d"]
+
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "Container", "CrossMapLRN2d"]
 
 from .attention import MultiheadAttention  # noqa: E402
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402

@@ -2,9 +2,12 @@
 ``GroupNorm``, ``LocalResponseNorm``. The arithmetic lives in ``graphgrad.ops.norm``."""
 from __future__ import annotations
 
+import numpy as np
+
 from ...autograd.tensor import Tensor
 from ...backend import get_default_dtype
 from ...ops.creation import empty, ones, tensor, zeros
+from ...ops.einsum import einsum
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -237,3 +240,43 @@ class RMSNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+def _cross_map_window(channels: int, size: int) -> np.ndarray:
+    """``(C, C)`` 0/1 matrix: row c marks the channels whose squares PyTorch's CrossMapLRN2d sums
+    for channel c. That legacy kernel slides a running sum that never removes channel 0 once the
+    window has moved past it; the matrix reproduces its sums exactly."""
+    pre_pad = int((size - 1) / 2 + 1)
+    rows = np.arange(channels)[:, None]
+    cols = np.arange(channels)[None, :]
+    upper = cols <= np.minimum(rows + pre_pad - 1, channels - 1)
+    lower = np.where(rows > pre_pad, cols >= rows - pre_pad + 1, True)
+    window = upper & lower
+    window[:, 0] = True
+    return window
+
+
+class CrossMapLRN2d(Module):
+    """Local response normalisation across channels of ``(N, C, H, W)`` input, as PyTorch's
+    legacy ``CrossMapLRN2d``: ``x / (k + alpha / size * sum of x**2 over the window) ** beta``
+    with that layer's window (see ``_cross_map_window``; ``LocalResponseNorm`` is the usual
+    one)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             "instead.")
+        window = _cross_map_window(input.shape[1], self.size).astype(input.detach().numpy().dtype)
+        sums = einsum("nchw,dc->ndhw", input * input, Tensor._make(window))
+        scale = sums * (self.alpha / self.size) + self.k
+        return input * scale.pow(-self.beta)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
