@@ -76,7 +76,11 @@ def _fractional_max_pool(op, nd, input, kernel_size, output_size, output_ratio,
     if output_size is None:
         if output_ratio is None:
             raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
-        ratio = ntuple(output_ratio, nd, "output_ratio", op)
+        ratio = (tuple(output_ratio) if isinstance(output_ratio, (tuple, list))
+                 else (output_ratio,) * nd)
+        if len(ratio) != nd:
+            raise ValueError(f"{op}: output_ratio must be a number or {nd} numbers, got "
+                             f"{output_ratio!r}")
         output_size = tuple(int(s * r) for s, r in zip(spatial, ratio))
     out = ntuple(output_size, nd, "output_size", op)
     for name, s, o, k in zip(("depth", "height", "width")[3 - nd:], spatial, out, kernel):

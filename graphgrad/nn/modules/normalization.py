@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...autograd.function import ArrayFunction
 from ...autograd.tensor import Tensor
 from ...backend import get_default_dtype
 from ...ops.creation import empty, ones, tensor, zeros
@@ -242,25 +243,49 @@ class RMSNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
-def _cross_map_window(channels: int, size: int) -> np.ndarray:
-    """``(C, C)`` 0/1 matrix: row c marks the channels whose squares PyTorch's CrossMapLRN2d sums
-    for channel c. That legacy kernel slides a running sum that never removes channel 0 once the
-    window has moved past it; the matrix reproduces its sums exactly."""
-    pre_pad = int((size - 1) / 2 + 1)
+def _cross_map_windows(channels: int, size: int, dtype):
+    """The ``(C, C)`` 0/1 matrices of PyTorch's legacy ``CrossMapLRN2d`` kernel: row c of
+    ``forward`` marks the channels whose squares it sums for channel c (a running sum that never
+    drops channel 0 once the window has moved past it), row c of ``backward`` the channels its
+    hand-written backward sums (``c - size + (size - 1) // 2 ... c + (size - 1) // 2``, roughly)."""
     rows = np.arange(channels)[:, None]
     cols = np.arange(channels)[None, :]
-    upper = cols <= np.minimum(rows + pre_pad - 1, channels - 1)
-    lower = np.where(rows > pre_pad, cols >= rows - pre_pad + 1, True)
-    window = upper & lower
-    window[:, 0] = True
-    return window
+    pre_pad = int((size - 1) / 2 + 1)
+    forward = (cols <= np.minimum(rows + pre_pad - 1, channels - 1)) & np.where(
+        rows > pre_pad, cols >= rows - pre_pad + 1, True)
+    forward[:, 0] = True
+    inverse_pre_pad = int(size - (size - 1) / 2)
+    backward = (cols >= rows - inverse_pre_pad) & (cols <= rows + size - 1 - inverse_pre_pad)
+    return forward.astype(dtype), backward.astype(dtype)
+
+
+class _CrossMapLRN(ArrayFunction):
+    """``x * (k + alpha / size * window_sum(x**2)) ** -beta`` with PyTorch's legacy windows; its
+    backward is that kernel's formula (which is not the exact derivative of its forward, whose
+    window it does not share), so that training matches PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, size, alpha, beta, k):
+        fwd, bwd = _cross_map_windows(x.shape[1], size, x.dtype)
+        scale = np.einsum("nchw,dc->ndhw", x * x, fwd) * (alpha / size) + k
+        out = x * scale ** -beta
+        ctx.save_for_backward(x, scale, out, bwd)
+        ctx.options = (size, alpha, beta)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, scale, out, bwd = ctx.saved_tensors
+        size, alpha, beta = ctx.options
+        ratio = einsum("nchw,dc->ndhw", g * out / scale, bwd)
+        return g * scale.pow(-beta) - x * ratio * (2 * alpha * beta / size), None, None, None, None
 
 
 class CrossMapLRN2d(Module):
     """Local response normalisation across channels of ``(N, C, H, W)`` input, as PyTorch's
     legacy ``CrossMapLRN2d``: ``x / (k + alpha / size * sum of x**2 over the window) ** beta``
-    with that layer's window (see ``_cross_map_window``; ``LocalResponseNorm`` is the usual
-    one)."""
+    with that layer's windows and gradient (see ``_cross_map_windows``; ``LocalResponseNorm``
+    is the usual layer)."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
         super().__init__()
@@ -273,10 +298,7 @@ class CrossMapLRN2d(Module):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
                              "instead.")
-        window = _cross_map_window(input.shape[1], self.size).astype(input.detach().numpy().dtype)
-        sums = einsum("nchw,dc->ndhw", input * input, Tensor._make(window))
-        scale = sums * (self.alpha / self.size) + self.k
-        return input * scale.pow(-self.beta)
+        return _CrossMapLRN.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
