@@ -281,24 +281,17 @@ class _CrossMapLRN(ArrayFunction):
         return g * scale.pow(-beta) - x * ratio * (2 * alpha * beta / size), None, None, None, None
 
 
-class CrossMapLRN2d(Module):
+class CrossMapLRN2d(LocalResponseNorm):
     """Local response normalisation across channels of ``(N, C, H, W)`` input, as PyTorch's
     legacy ``CrossMapLRN2d``: ``x / (k + alpha / size * sum of x**2 over the window) ** beta``
     with that layer's windows and gradient (see ``_cross_map_windows``; ``LocalResponseNorm``
     is the usual layer)."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
-        super().__init__()
-        self.size = size
-        self.alpha = alpha
-        self.beta = beta
-        self.k = k
+        super().__init__(size, alpha, beta, k)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
                              "instead.")
         return _CrossMapLRN.apply(input, self.size, self.alpha, self.beta, self.k)
-
-    def extra_repr(self) -> str:
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

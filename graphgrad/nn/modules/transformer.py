@@ -72,24 +72,26 @@ class _TransformerLayer(Module):
     """What the encoder and decoder layers share: building the submodules in PyTorch's order (so
     ``state_dict`` keys come out in the same order), the self-attention and feed-forward blocks."""
 
-    _norms = 2  # the encoder's; the decoder has a third norm and dropout for cross-attention
+    _blocks = 2  # residual blocks, each with a norm and a dropout: the decoder adds cross-attention
 
-    def _build(self, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-               batch_first, norm_first, bias, dtype) -> None:
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device=None, dtype=None):
+        super().__init__()
         dtype = dtype or get_default_dtype()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype)
-        if self._norms == 3:
+        if self._blocks == 3:  # the decoder attends to the encoder output too
             self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                      batch_first=batch_first, dtype=dtype)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        for i in range(1, self._norms + 1):
+        for i in range(1, self._blocks + 1):
             self.add_module(f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
                                                   dtype=dtype))
-        for i in range(1, self._norms + 1):
+        for i in range(1, self._blocks + 1):
             self.add_module(f"dropout{i}", Dropout(dropout))
         self.activation = _activation(activation)
 
@@ -100,7 +102,7 @@ class _TransformerLayer(Module):
 
     def _ff_block(self, x: Tensor) -> Tensor:
         x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return getattr(self, f"dropout{self._norms}")(x)
+        return getattr(self, f"dropout{self._blocks}")(x)
 
 
 class TransformerEncoderLayer(_TransformerLayer):
@@ -111,13 +113,6 @@ class TransformerEncoderLayer(_TransformerLayer):
     ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)`` returns the same
     shape. ``activation``: 'relu', 'gelu' or a callable (a module is registered as a
     submodule)."""
-
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None):
-        super().__init__()
-        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                    batch_first, norm_first, bias, dtype)
 
     def forward(self, src: Tensor, src_mask=None, src_key_padding_mask=None,
                 is_causal: bool = False) -> Tensor:
@@ -139,14 +134,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False)``; ``tgt``
     ``(T, N, E)``, ``memory`` ``(S, N, E)`` (batch first with ``batch_first``)."""
 
-    _norms = 3
-
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None):
-        super().__init__()
-        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                    batch_first, norm_first, bias, dtype)
+    _blocks = 3
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask=None, memory_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None,
