@@ -1,6 +1,5 @@
-"""Scaled dot-product attention (``F.scaled_dot_product_attention``), written from batched matrix
-products and the fused softmax so that every head and batch element runs in the same product and
-the backward (and double backward) comes from those ops.
+"""Scaled dot-product attention (``F.scaled_dot_product_attention``): one fused op over batched
+matrix products, so that every head and batch element runs in the same product.
 
 ``attend`` is the one core that both ``scaled_dot_product_attention`` and multi-head attention
 (``ops/multihead_attention.py``) use.
@@ -11,9 +10,11 @@ import math
 
 import numpy as np
 
+from .. import backend
+from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
 from .activation import softmax
-from .nn_misc import dropout
+from ._util import sum_to, sum_to_array
 
 
 def _check_qkv(query, key, value, op: str) -> None:
@@ -45,17 +46,10 @@ def _repeat_kv_heads(t: Tensor, groups: int) -> Tensor:
     return expanded.reshape(shape[:-3] + (shape[-3] * groups,) + shape[-2:])
 
 
-def attend(query: Tensor, key: Tensor, value: Tensor, bool_mask=None, float_mask=None,
-           dropout_p: float = 0.0, scale: float | None = None, safe: bool = True,
-           need_weights: bool = False):
-    """``softmax(query @ key^T * scale + mask) @ value``, with dropout on the weights.
-
-    ``bool_mask`` (an array; True = may attend) and ``float_mask`` (a tensor added to the scores)
-    broadcast to ``(..., L, S)``. With ``safe``, rows that may attend to nothing give weights (and
-    output) 0, as PyTorch's scaled_dot_product_attention; without it they are NaN, as its
-    ``need_weights`` path of multi-head attention. Returns ``(output, weights or None)``."""
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
+def attention_weights(query: Tensor, key: Tensor, bool_mask=None, float_mask=None,
+                      scale: float = 1.0, safe: bool = True) -> Tensor:
+    """``softmax(query @ key^T * scale + mask)`` from differentiable ops (the fused op's backward
+    recomputes the weights with it, so that its own backward gives exact second derivatives)."""
     scores = (query * scale) @ key.transpose(-2, -1)
     if float_mask is not None:
         scores = scores + float_mask
@@ -68,11 +62,111 @@ def attend(query: Tensor, key: Tensor, value: Tensor, bool_mask=None, float_mask
             dead = np.isneginf(row_max)
             scores = scores.masked_fill(dead, 0.0)
     weights = softmax(scores, -1)
-    if dead is not None:
-        weights = weights.masked_fill(dead, 0.0)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p, training=True)
-    return weights @ value, (weights if need_weights else None)
+    return weights.masked_fill(dead, 0.0) if dead is not None else weights
+
+
+class ScaledDotProductAttention(ArrayFunction):
+    """``(softmax(q @ k^T * scale + mask) * keep) @ v`` in one node, returning the output and the
+    (dropped-out) weights. The forward works in place on the one ``(..., L, S)`` scores array
+    (mask, softmax, dropout); the first-order backward runs on arrays; the recorded backward
+    recomputes the weights with ``attention_weights`` so that it is itself differentiable."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, float_mask, bool_mask, scale, safe, dropout_p):
+        ctx.set_materialize_grads(False)
+        dt = q.dtype.type
+        p = np.matmul(q, np.swapaxes(k, -1, -2))
+        p *= dt(scale)
+        if float_mask is not None:
+            p += float_mask
+        if bool_mask is not None:
+            np.copyto(p, dt(-np.inf), where=~bool_mask)
+        top = p.max(axis=-1, keepdims=True)
+        dead = np.isneginf(top) if safe else None
+        if dead is not None and dead.any():  # rows that may attend to nothing give 0
+            top[dead] = 0
+        else:
+            dead = None
+        with np.errstate(invalid="ignore"):  # unsafe rows of only -inf become NaN, as PyTorch's
+            p -= top
+        np.exp(p, out=p)
+        total = p.sum(axis=-1, keepdims=True)
+        if dead is not None:
+            total[dead] = 1
+        p /= total
+        keep = None
+        if dropout_p > 0:
+            keep = (backend.rng().random(p.shape, dtype=np.float32 if p.dtype == np.float32
+                                         else np.float64) >= dropout_p).astype(p.dtype)
+            keep *= dt(1.0 / (1.0 - dropout_p)) if dropout_p < 1 else dt(0)
+        weights = p if keep is None else p * keep
+        ctx.keep, ctx.options = keep, (scale, safe, bool_mask)
+        ctx.mask_shape = None if float_mask is None else float_mask.shape
+        ctx.save_for_backward(q, k, v, float_mask, p)
+        return np.matmul(weights, v), weights
+
+    @staticmethod
+    def backward(ctx, g_out, g_weights):
+        q, k, v, float_mask, _ = ctx.saved_tensors
+        scale, safe, bool_mask = ctx.options
+        p = attention_weights(q, k, bool_mask, float_mask, scale, safe)
+        keep = None if ctx.keep is None else Tensor._make(ctx.keep)
+        weights = p if keep is None else p * keep
+        need_q, need_k, need_v, need_mask = ctx.needs_input_grad[:4]
+        grad_v = weights.transpose(-2, -1) @ g_out if need_v and g_out is not None else None
+        d_weights = g_out @ v.transpose(-2, -1) if g_out is not None else None
+        if g_weights is not None:
+            d_weights = g_weights if d_weights is None else d_weights + g_weights
+        if d_weights is None:
+            return None, None, grad_v, None, None, None, None, None
+        d_p = d_weights if keep is None else d_weights * keep
+        d_scores = p * (d_p - (d_p * p).sum(-1, keepdim=True))
+        grad_mask = sum_to(d_scores, ctx.mask_shape) if need_mask else None
+        grad_q = (d_scores @ k) * scale if need_q else None
+        grad_k = (d_scores.transpose(-2, -1) @ q) * scale if need_k else None
+        return grad_q, grad_k, grad_v, grad_mask, None, None, None, None
+
+    @staticmethod
+    def backward_arrays(ctx, g_out, g_weights):
+        q, k, v, _, p = ctx.saved_arrays
+        scale = ctx.options[0]
+        keep = ctx.keep
+        need_q, need_k, need_v, need_mask = ctx.needs_input_grad[:4]
+        grad_v = d_weights = None
+        if g_out is not None:
+            weights = p if keep is None else p * keep
+            grad_v = np.matmul(np.swapaxes(weights, -1, -2), g_out) if need_v else None
+            d_weights = np.matmul(g_out, np.swapaxes(v, -1, -2))
+        if g_weights is not None:
+            d_weights = g_weights if d_weights is None else d_weights + g_weights
+        if d_weights is None:
+            return None, None, grad_v, None, None, None, None, None
+        d_scores = d_weights if keep is None else d_weights * keep
+        d_scores -= (d_scores * p).sum(axis=-1, keepdims=True)
+        d_scores *= p
+        grad_mask = sum_to_array(d_scores, ctx.mask_shape) if need_mask else None
+        d_scores *= q.dtype.type(scale)
+        grad_q = np.matmul(d_scores, k) if need_q else None
+        grad_k = np.matmul(np.swapaxes(d_scores, -1, -2), q) if need_k else None
+        return grad_q, grad_k, grad_v, grad_mask, None, None, None, None
+
+
+def attend(query: Tensor, key: Tensor, value: Tensor, bool_mask=None, float_mask=None,
+           dropout_p: float = 0.0, scale: float | None = None, safe: bool = True,
+           need_weights: bool = False):
+    """``softmax(query @ key^T * scale + mask) @ value``, with dropout on the weights.
+
+    ``bool_mask`` (an array; True = may attend) and ``float_mask`` (a tensor added to the scores)
+    broadcast to ``(..., L, S)``. With ``safe``, rows that may attend to nothing give weights (and
+    output) 0, as PyTorch's scaled_dot_product_attention; without it they are NaN, as its
+    ``need_weights`` path of multi-head attention. Returns ``(output, weights or None)``."""
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    if float_mask is not None and float_mask._data.dtype != query._data.dtype:
+        float_mask = float_mask.to(query._data.dtype)
+    out, weights = ScaledDotProductAttention.apply(query, key, value, float_mask, bool_mask,
+                                                   float(scale), bool(safe), float(dropout_p))
+    return out, (weights if need_weights else None)
 
 
 def _causal_mask(length: int, source_length: int) -> np.ndarray:
@@ -131,7 +225,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         if attn_mask._data.dtype == np.bool_:
             bool_mask = attn_mask._data
         elif attn_mask._data.dtype.kind == "f":
-            float_mask = attn_mask.to(query._data.dtype)
+            float_mask = attn_mask
         else:
             raise TypeError(f"{op}: attn_mask must be bool or floating point, got "
                             f"{attn_mask._data.dtype}")

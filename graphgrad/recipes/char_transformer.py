@@ -21,7 +21,8 @@ from .sequence import CHAR_MODELS, CHAR_RNN, char_vocab, generate, read_text, sp
 CHAR_TRANSFORMER = {key: value for key, value in CHAR_RNN.items()
                     if key not in ("cell", "embedding_dim", "hidden_size", "num_layers")}
 CHAR_TRANSFORMER.update({"d_model": 128, "nhead": 4, "num_layers": 4, "dim_feedforward": 512,
-                         "block_size": 128, "tie_weights": True, "lr": 2e-3})
+                         "block_size": 128, "tie_weights": True, "activation": "relu",
+                         "lr": 2e-3})
 
 
 def build_char_transformer(config: dict, vocab_size: int) -> CharTransformer:
@@ -30,7 +31,7 @@ def build_char_transformer(config: dict, vocab_size: int) -> CharTransformer:
                           f"({config['block_size']})")
     return CharTransformer(vocab_size, config["d_model"], config["nhead"], config["num_layers"],
                            config["dim_feedforward"], config["block_size"], config["dropout"],
-                           config["tie_weights"])
+                           config["tie_weights"], config["activation"])
 
 
 CHAR_MODELS["char-transformer"] = build_char_transformer
