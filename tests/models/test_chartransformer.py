@@ -100,6 +100,16 @@ def test_input_longer_than_the_block_runs_in_chunks_with_context():
                                rtol=1e-5, atol=1e-6)
 
 
+def test_activation_choice():
+    relu, gelu = small(), small(activation="gelu")
+    assert isinstance(gelu.encoder.layers[0].activation, nn.GELU)
+    assert gelu.encoder.layers[0].activation.approximate == "tanh"
+    x = T(np.arange(8).reshape(4, 2) % 7)
+    assert not np.allclose(relu(x)[0].detach().numpy(), gelu(x)[0].detach().numpy())
+    with pytest.raises(ValueError, match="activation must be 'relu' or 'gelu'"):
+        small(activation="tanh")
+
+
 def test_errors():
     model = small()
     with pytest.raises(ValueError, match=r"expected token ids of shape \(T, B\)"):
