@@ -198,3 +198,93 @@ def test_transformer_learns_to_copy():
         opt.step()
         losses.append(loss.item())
     assert np.mean(losses[:5]) > 1.8 and np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+
+
+def _word_language_model(torch_):
+    """pytorch/examples word_language_model's TransformerModel, as written there (``torch_`` is
+    either framework)."""
+    import math
+
+    nn_, F_ = torch_.nn, torch_.nn.functional
+
+    class PositionalEncoding(nn_.Module):
+        def __init__(self, d_model, dropout=0.1, max_len=5000):
+            super().__init__()
+            self.dropout = nn_.Dropout(p=dropout)
+            pe = torch_.zeros(max_len, d_model)
+            position = torch_.arange(0, max_len, dtype=torch_.float).unsqueeze(1)
+            div_term = torch_.exp(torch_.arange(0, d_model, 2).float()
+                                  * (-math.log(10000.0) / d_model))
+            pe[:, 0::2] = torch_.sin(position * div_term)
+            pe[:, 1::2] = torch_.cos(position * div_term)
+            pe = pe.unsqueeze(0).transpose(0, 1)
+            self.register_buffer("pe", pe)
+
+        def forward(self, x):
+            x = x + self.pe[:x.size(0), :]
+            return self.dropout(x)
+
+    class TransformerModel(nn_.Transformer):
+        def __init__(self, ntoken, ninp, nhead, nhid, nlayers, dropout=0.5):
+            super().__init__(d_model=ninp, nhead=nhead, dim_feedforward=nhid,
+                             num_encoder_layers=nlayers)
+            self.model_type = "Transformer"
+            self.src_mask = None
+            self.pos_encoder = PositionalEncoding(ninp, dropout)
+            self.input_emb = nn_.Embedding(ntoken, ninp)
+            self.ninp = ninp
+            self.decoder = nn_.Linear(ninp, ntoken)
+            self.init_weights()
+
+        def _generate_square_subsequent_mask(self, sz):
+            return torch_.log(torch_.tril(torch_.ones(sz, sz)))
+
+        def init_weights(self):
+            initrange = 0.1
+            nn_.init.uniform_(self.input_emb.weight, -initrange, initrange)
+            nn_.init.zeros_(self.decoder.bias)
+            nn_.init.uniform_(self.decoder.weight, -initrange, initrange)
+
+        def forward(self, src, has_mask=True):
+            if has_mask:
+                if self.src_mask is None or self.src_mask.size(0) != len(src):
+                    self.src_mask = self._generate_square_subsequent_mask(len(src))
+            else:
+                self.src_mask = None
+            src = self.input_emb(src) * math.sqrt(self.ninp)
+            src = self.pos_encoder(src)
+            output = self.encoder(src, mask=self.src_mask)
+            output = self.decoder(output)
+            return F_.log_softmax(output, dim=-1)
+
+    return TransformerModel
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_word_language_model_transformer_trains_like_pytorch():
+    """The example's model, unmodified, trained a few SGD steps in both frameworks from the same
+    weights: the losses agree (in eval mode: nn.Transformer's own dropout of 0.1 draws different
+    masks in the two frameworks)."""
+    ntokens, steps = 30, 4
+    g = _word_language_model(gg)(ntokens, 16, 2, 32, 2, dropout=0.0)
+    t = _word_language_model(torch)(ntokens, 16, 2, 32, 2, dropout=0.0)
+    g.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    g.eval(), t.eval()
+    data = np.repeat(np.random.default_rng(0).integers(0, ntokens, (1, 11, 4)), steps, axis=0)
+    losses = []
+    for model, fw in ((g, gg), (t, torch)):
+        run = []
+        for batch in data:
+            x, y = fw.tensor(batch[:-1]), fw.tensor(batch[1:])
+            out = model(x)
+            loss = fw.nn.functional.nll_loss(out.view(-1, ntokens), y.reshape(-1))
+            model.zero_grad()
+            loss.backward()
+            fw.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+            with fw.no_grad():
+                for p in model.parameters():
+                    p.copy_(p - 1.0 * p.grad)
+            run.append(loss.item())
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=2e-4)
+    assert losses[0][-1] < losses[0][0]
