@@ -19,7 +19,7 @@ from .charrnn import check_sample_args, pick_token
 
 
 class CharTransformer(nn.Module):
-    """``CharTransformer(vocab_size, d_model=128, nhead=4, num_layers=4, dim_feedforward=512,
+    """``CharTransformer(vocab_size, d_model=128, nhead=4, num_layers=2, dim_feedforward=512,
     block_size=128, dropout=0.0, tie_weights=True, activation='relu')``.
 
     ``forward(x (T, B) int64, hidden=None) -> (logits (T, B, vocab_size), hidden)``: sequence
@@ -32,7 +32,7 @@ class CharTransformer(nn.Module):
     ``activation`` of the feed-forward blocks: 'relu', or 'gelu' (GPT-2's tanh approximation;
     about 20% slower per step here)."""
 
-    def __init__(self, vocab_size: int, d_model: int = 128, nhead: int = 4, num_layers: int = 4,
+    def __init__(self, vocab_size: int, d_model: int = 128, nhead: int = 4, num_layers: int = 2,
                  dim_feedforward: int = 512, block_size: int = 128, dropout: float = 0.0,
                  tie_weights: bool = True, activation: str = "relu"):
         super().__init__()

@@ -20,7 +20,7 @@ from .sequence import CHAR_MODELS, CHAR_RNN, char_vocab, generate, read_text, sp
 
 CHAR_TRANSFORMER = {key: value for key, value in CHAR_RNN.items()
                     if key not in ("cell", "embedding_dim", "hidden_size", "num_layers")}
-CHAR_TRANSFORMER.update({"d_model": 128, "nhead": 4, "num_layers": 4, "dim_feedforward": 512,
+CHAR_TRANSFORMER.update({"d_model": 128, "nhead": 4, "num_layers": 2, "dim_feedforward": 512,
                          "block_size": 128, "tie_weights": True, "activation": "relu",
                          "lr": 2e-3})
 

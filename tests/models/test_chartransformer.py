@@ -114,3 +114,53 @@ def test_errors():
     model = small()
     with pytest.raises(ValueError, match=r"expected token ids of shape \(T, B\)"):
         model(T(np.zeros(4)))
+
+
+def test_trains_step_for_step_like_the_same_network_in_pytorch():
+    """The same network built from PyTorch's layers, the same weights, batches, Adam and clipping:
+    the losses agree step by step (context carried between batches included)."""
+    torch = pytest.importorskip("torch")
+    vocab, block = 9, 16
+    g = small(vocab=vocab, block_size=block)
+
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.token_embedding = torch.nn.Embedding(vocab, 16)
+            self.position_embedding = torch.nn.Embedding(block, 16)
+            layer = torch.nn.TransformerEncoderLayer(16, 2, 32, 0.0, norm_first=True)
+            self.encoder = torch.nn.TransformerEncoder(layer, 2, norm=torch.nn.LayerNorm(16),
+                                                       enable_nested_tensor=False)
+            self.head = torch.nn.Linear(16, vocab, bias=False)
+            self.head.weight = self.token_embedding.weight
+
+        def forward(self, x, hidden=None):
+            tokens = x if hidden is None else torch.cat([hidden, x])[-block:]
+            n = tokens.shape[0]
+            h = self.token_embedding(tokens) + self.position_embedding(torch.arange(n))[:, None]
+            h = self.encoder(h, mask=torch.nn.Transformer.generate_square_subsequent_mask(n),
+                             is_causal=True)
+            return self.head(h[n - x.shape[0]:]), tokens[-(block - 1):]
+
+    t = Reference()
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g.state_dict().items()})
+    g_opt, t_opt = optim.Adam(g.parameters(), lr=0.01), torch.optim.Adam(t.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
+    g_hidden = t_hidden = None
+    for _ in range(6):
+        batch = rng.integers(0, vocab, (11, 3))
+        x, y = batch[:-1], batch[1:]
+        g_logits, g_hidden = g(T(x), g_hidden)
+        g_loss = nn.functional.cross_entropy(g_logits.reshape(-1, vocab), T(y.reshape(-1)))
+        g_opt.zero_grad()
+        g_loss.backward()
+        nn.utils.clip_grad_norm_(g.parameters(), 1.0)
+        g_opt.step()
+        t_logits, t_hidden = t(torch.tensor(x), t_hidden)
+        t_loss = torch.nn.functional.cross_entropy(t_logits.reshape(-1, vocab),
+                                                   torch.tensor(y.reshape(-1)))
+        t_opt.zero_grad()
+        t_loss.backward()
+        torch.nn.utils.clip_grad_norm_(t.parameters(), 1.0)
+        t_opt.step()
+        assert g_loss.item() == pytest.approx(t_loss.item(), rel=1e-4)
