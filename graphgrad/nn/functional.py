@@ -24,6 +24,7 @@ from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_p
 from ..ops.upsample import (channel_shuffle, fold, interpolate, pixel_shuffle,  # noqa: F401
                             pixel_unshuffle, unfold, upsample, upsample_bilinear,
                             upsample_nearest)
+from ..ops.upsample import channel_shuffle as native_channel_shuffle  # noqa: F401,E402
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 from ..ops.multihead_attention import multi_head_attention_forward  # noqa: F401
 from ..ops.stochastic import (alpha_dropout, feature_alpha_dropout, gumbel_softmax,  # noqa: F401
