@@ -2,6 +2,7 @@
 from .alexnet import AlexNet
 from .autoencoder import Autoencoder
 from .charrnn import CharRNN
+from .chartransformer import CharTransformer
 from .cnn import LeNet5, SimpleCNN
 from .cnnrnn import CNNRNN
 from .gan import DCGAN, GAN, DCDiscriminator, DCGenerator, MLPDiscriminator, MLPGenerator
@@ -28,4 +29,4 @@ __all__ = [
     "resnet152", "summary", "vgg11", "vgg13", "vgg16", "vgg19",
 ]
 __all__ += ["ContrastiveLoss", "EmbeddingNet", "SiameseNet", "contrastive_loss"]
-__all__ += ["CBOW", "CharRNN", "CNNRNN", "SentimentRNN", "Seq2Seq", "SkipGram", "TextCNN"]
+__all__ += ["CBOW", "CharRNN", "CharTransformer", "CNNRNN", "SentimentRNN", "Seq2Seq", "SkipGram", "TextCNN"]

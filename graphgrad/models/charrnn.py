@@ -79,12 +79,7 @@ class CharRNN(nn.Module):
         """``length`` new token ids continuing ``prompt`` (a non-empty list of ids), each drawn
         from ``softmax(logits / temperature)`` restricted to the ``top_k`` most likely ids;
         ``temperature=0`` takes the most likely id (greedy)."""
-        if not prompt:
-            raise ValueError("CharRNN.sample: the prompt must hold at least one token")
-        if temperature < 0:
-            raise ValueError(f"CharRNN.sample: temperature must be >= 0, got {temperature}")
-        if top_k is not None and top_k < 1:
-            raise ValueError(f"CharRNN.sample: top_k must be >= 1, got {top_k}")
+        check_sample_args("CharRNN", prompt, temperature, top_k)
         rng = backend.rng(generator)
         was_training = self.training
         self.eval()
@@ -100,6 +95,16 @@ class CharRNN(nn.Module):
                 last = logits.numpy()[-1, 0].astype(np.float64)
         self.train(was_training)
         return out
+
+
+def check_sample_args(model: str, prompt, temperature: float, top_k) -> None:
+    """The argument checks of a character model's ``sample``."""
+    if not prompt:
+        raise ValueError(f"{model}.sample: the prompt must hold at least one token")
+    if temperature < 0:
+        raise ValueError(f"{model}.sample: temperature must be >= 0, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"{model}.sample: top_k must be >= 1, got {top_k}")
 
 
 def pick_token(logits: np.ndarray, temperature: float, top_k: int | None, rng) -> int:

@@ -6,6 +6,7 @@ level of ``graphgrad``. Add a new ops module with one ``from .module import *`` 
 """
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .copying import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
@@ -15,14 +16,17 @@ from .einsum import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .multihead_attention import *  # noqa: F401,F403
 from .nn_misc import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .pool_variants import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .scatter_gather import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
+from .stochastic import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
 

@@ -457,6 +457,14 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     return _maybe_inplace(input, where(x > threshold, x, float(value)), inplace, "threshold")
 
 
+_threshold = threshold  # threshold_'s argument of the same name hides the function there
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
     _float_input(input, "hardsigmoid")

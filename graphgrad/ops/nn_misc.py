@@ -374,4 +374,18 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return (x1 - x2 + eps).norm(p, nd - 1, keepdim=keepdim)
 
 
-__all__ = ["cosine_similarity", "pairwise_distance"]
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between all pairs of rows of ``input`` ``(N, M)``: a 1-D tensor of
+    ``N (N - 1) / 2`` distances, ``(0, 1), (0, 2), ..., (1, 2), ...`` (the upper triangle)."""
+    if not isinstance(input, Tensor) or input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: "
+                           f"{getattr(input, 'ndim', type(input).__name__)}D")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
+    first, second = np.triu_indices(input.shape[0], k=1)
+    rows = input.index_select(0, Tensor._make(first.astype(np.int64)))
+    cols = input.index_select(0, Tensor._make(second.astype(np.int64)))
+    return (rows - cols).norm(p, 1)
+
+
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist"]

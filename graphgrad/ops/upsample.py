@@ -201,6 +201,25 @@ def pixel_unshuffle(input, downscale_factor):
     return x.reshape(tuple(lead) + (c * r * r, h // r, w // r))
 
 
+def channel_shuffle(input, groups):
+    """``(N, C, *)`` with its channels regrouped (ShuffleNet, Zhang et al. 2017): the ``C / g``
+    channels of each of ``groups`` groups are interleaved, channel ``i * g + j`` coming from
+    channel ``j * C/g + i``."""
+    g = int(groups)
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.ndim} dimension(s)")
+    if g <= 0:
+        raise ValueError(f"Number of groups to divide channels in must be positive. Value of "
+                         f"groups:{g}")
+    n, c, *rest = input.shape
+    if c % g:
+        raise ValueError(f"Number of channels must be divisible by groups. Got {c} channels and "
+                         f"{g} groups.")
+    x = input.reshape((n, g, c // g) + tuple(rest)).transpose(1, 2)
+    return x.reshape((n, c) + tuple(rest))
+
+
 # ---------------------------------------------------------------------------- unfold / fold
 class Unfold(ArrayFunction):
     """im2col: ``(N, C, H, W)`` -> ``(N, C kh kw, L)``."""
@@ -296,4 +315,4 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return y.squeeze(0) if input.ndim == 2 else y
 
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["channel_shuffle", "pixel_shuffle", "pixel_unshuffle"]

@@ -72,6 +72,10 @@ def build_char_model(config: dict, vocab_size: int) -> CharRNN:
                    config["num_layers"], config["cell"], config["dropout"])
 
 
+# recipe name -> build(config, vocab_size): the character models `graphgrad sample` can load
+CHAR_MODELS = {"char-rnn": build_char_model}
+
+
 def generate(model, vocab, prompt: str, length: int, temperature: float, top_k=None,
              generator=None) -> str:
     unknown = sorted(set(ch for ch in prompt if ch not in vocab))
@@ -169,20 +173,21 @@ def _char_rnn_report(config, run_dir, trainer, n_params, description, prompt, sa
 
 
 def load_char_run(run_dir_path: str):
-    """(config, vocab, model) of a finished ``char-rnn`` run."""
+    """(config, vocab, model) of a finished ``char-rnn`` (or other ``CHAR_MODELS``) run."""
     from ..text import Vocab
 
     run_dir = RunDir(run_dir_path)
     config = run_dir.read_config()
-    if config.get("recipe") != "char-rnn":
-        raise RecipeError(f"{run_dir_path}: sample needs a char-rnn run, this one is "
-                          f"{config.get('recipe')!r}")
+    if config.get("recipe") not in CHAR_MODELS:
+        others = ", ".join(sorted(set(CHAR_MODELS) - {"char-rnn"}))
+        raise RecipeError(f"{run_dir_path}: sample needs a char-rnn run (or {others}), this one "
+                          f"is {config.get('recipe')!r}")
     if not os.path.exists(run_dir.checkpoint):
         raise RecipeError(f"{run_dir_path} has no checkpoint.npz (did the run finish an epoch?)")
     with user_file(run_dir.file("vocab.txt")):  # missing or damaged: one line, not a traceback
         vocab = Vocab.load(run_dir.file("vocab.txt"))
     vocab.set_default_index(0)
-    model = build_char_model(config, len(vocab))
+    model = CHAR_MODELS[config["recipe"]](config, len(vocab))
     model.load_state_dict(load(run_dir.checkpoint)["model"])
     model.eval()
     return config, vocab, model

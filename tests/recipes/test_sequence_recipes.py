@@ -190,3 +190,24 @@ def test_moving_digits(tmp_path):
     assert set(metrics) >= {"test_accuracy", "digit_accuracy", "direction_accuracy"}
     assert os.path.exists(os.path.join(folder, "plots", "clips.png"))
     assert "digit alone" in report(folder)
+
+
+def test_char_transformer_and_sample(tmp_path, text_file):
+    out = str(tmp_path)
+    stdout = ok(graphgrad("run", "char-transformer", "--data", text_file, "--epochs", "1",
+                          "--batch-size", "4", "--set", "d_model=16", "--set", "num_layers=1",
+                          "--set", "dim_feedforward=32", "--set", "seq_len=20", "--set",
+                          "block_size=32", "--set", "sample_length=30", "--out", out,
+                          "--quiet"))
+    assert "held-out bits per character" in stdout
+    folder = run_folder(out, "char-transformer")
+    for name in ("config.json", "metrics.jsonl", "checkpoint.npz", "vocab.txt", "report.md",
+                 "plots/bpc.png", "test_metrics.json"):
+        assert os.path.exists(os.path.join(folder, name)), name
+    assert 0 < json.load(open(os.path.join(folder, "test_metrics.json")))["val_bpc"] < 8
+    sample = ok(graphgrad("sample", folder, "--prompt", "the ", "--length", "40", "--seed", "1",
+                          "--top-k", "5"))
+    assert sample.startswith("the ") and len(sample.rstrip("\n")) == 44
+    bad = graphgrad("run", "char-transformer", "--data", text_file, "--set", "seq_len=200",
+                    "--out", out)
+    assert bad.returncode == 2 and "must be at most block_size" in bad.stderr

@@ -2,16 +2,19 @@
 ``graphgrad.nn``."""
 from .activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid,
                          SiLU, Softmax, Softplus, Tanh)
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
+from .container import (Container, ModuleDict, ModuleList, ParameterDict, ParameterList,
+                        Sequential)
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
-from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
-                   KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiMarginLoss, NLLLoss,
-                   SmoothL1Loss, TripletMarginLoss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
+                   GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MarginRankingLoss, MSELoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                   MultiMarginLoss, NLLLoss, NLLLoss2d, PoissonNLLLoss, SmoothL1Loss,
+                   SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
 from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm,
-                            LocalResponseNorm)
+                            CrossMapLRN2d, LocalResponseNorm, RMSNorm)
 from .sparse import Embedding, EmbeddingBag
 
 __all__ = [
@@ -60,3 +63,44 @@ __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "PeepholeLSTM", "RNNCellBase", "RNN
 from .sync_batchnorm import SyncBatchNorm  # noqa: E402
 
 __all__ += ["SyncBatchNorm"]
+
+from .more_activations import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: E402
+                               LogSigmoid, Mish, PReLU, RReLU, Softmax2d, Softmin, Softshrink,
+                               Softsign, Tanhshrink, Threshold)
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
+
+__all__ += ["CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "Mish", "PReLU",
+            "RReLU", "Softmax2d", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
+            "CosineSimilarity", "PairwiseDistance", "InstanceNorm1d", "InstanceNorm2d",
+            "InstanceNorm3d", "RMSNorm", "Dropout3d", "FeatureAlphaDropout", "NLLLoss2d",
+            "PoissonNLLLoss", "GaussianNLLLoss", "SoftMarginLoss", "HingeEmbeddingLoss",
+            "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
+            "CTCLoss"]
+
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d,  # noqa: E402
+                   LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
+                   LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d,
+                   LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter)
+
+__all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+            "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+            "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+            "LazyModuleMixin", "UninitializedParameter", "UninitializedBuffer"]
+
+from .more_pooling import (AdaptiveMaxPool3d, ChannelShuffle, FractionalMaxPool2d,  # noqa: E402
+                           FractionalMaxPool3d, LPPool3d)
+
+__all__ += ["AdaptiveMaxPool3d", "ChannelShuffle", "FractionalMaxPool2d", "FractionalMaxPool3d",
+            "LPPool3d"]
+
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "Container", "CrossMapLRN2d"]
+
+from .attention import MultiheadAttention  # noqa: E402
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]

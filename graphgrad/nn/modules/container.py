@@ -5,6 +5,7 @@ PyTorch's (``"0.weight"``, ``"layers.2.bias"``)."""
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from itertools import chain, islice
@@ -438,3 +439,15 @@ class ParameterDict(Module):
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterDict should not be called.")
+
+
+class Container(Module):
+    """PyTorch's deprecated ``nn.Container``: a ``Module`` holding the modules passed as keyword
+    arguments (warns, as PyTorch; subclass ``Module`` instead)."""
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        warnings.warn("nn.Container is deprecated. All of it's functionality is now implemented "
+                      "in nn.Module. Subclass that instead.", stacklevel=2)
+        for key, value in kwargs.items():
+            self.add_module(key, value)

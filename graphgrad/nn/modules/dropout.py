@@ -1,15 +1,9 @@
 """Dropout layers: active in training mode, the identity in eval mode."""
 from __future__ import annotations
 
-import math
-
-from ... import backend
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from .module import Module
-
-# SELU's saturation value, -scale * alpha (Klambauer et al. 2017)
-_SELU_SATURATION = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
 
 
 class _DropoutNd(Module):
@@ -45,23 +39,23 @@ class Dropout2d(_DropoutNd):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
-class AlphaDropout(_DropoutNd):
-    """Dropout that keeps SELU's self-normalising mean and variance."""
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability
+    ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return _alpha_dropout(input, self.p, self.training)
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
-def _alpha_dropout(input: Tensor, p: float, training: bool) -> Tensor:
-    """Dropped units are set to SELU's saturation value and the result is scaled and shifted so
-    that zero mean and unit variance are kept (``nn.functional`` has no ``alpha_dropout`` yet)."""
-    if not training or p == 0:
-        return input
-    if p == 1:
-        return input * 0
-    keep = (backend.rng().random(tuple(input.shape)) >= p).astype(input.numpy(force=True).dtype)
-    a = 1.0 / math.sqrt((1 - p) * (1 + p * _SELU_SATURATION ** 2))
-    b = -a * _SELU_SATURATION * p
-    mask = Tensor._make(keep * a)
-    shift = Tensor._make((1 - keep) * (a * _SELU_SATURATION) + b)
-    return input * mask + shift
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps SELU's self-normalising mean and variance (``F.alpha_dropout``)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """``AlphaDropout`` of whole channels of ``(N, C, *)`` input (``F.feature_alpha_dropout``)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

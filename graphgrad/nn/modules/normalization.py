@@ -2,9 +2,13 @@
 ``GroupNorm``, ``LocalResponseNorm``. The arithmetic lives in ``graphgrad.ops.norm``."""
 from __future__ import annotations
 
+import numpy as np
+
+from ...autograd.function import ArrayFunction
 from ...autograd.tensor import Tensor
 from ...backend import get_default_dtype
 from ...ops.creation import empty, ones, tensor, zeros
+from ...ops.einsum import einsum
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -216,3 +220,87 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the trailing ``normalized_shape`` dimensions (Zhang &
+    Sennrich 2019): ``x / sqrt(mean(x**2) + eps) * weight``, ``weight`` (ones) of that shape.
+    ``eps=None`` uses the machine epsilon of the input's dtype, as PyTorch."""
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self.register_parameter("weight", Parameter(empty(self.normalized_shape, dtype=dtype or
+                                                          get_default_dtype()))
+                                if elementwise_affine else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+def _cross_map_windows(channels: int, size: int, dtype):
+    """The ``(C, C)`` 0/1 matrices of PyTorch's legacy ``CrossMapLRN2d`` kernel: row c of
+    ``forward`` marks the channels whose squares it sums for channel c (a running sum that never
+    drops channel 0 once the window has moved past it), row c of ``backward`` the channels its
+    hand-written backward sums (``c - size + (size - 1) // 2 ... c + (size - 1) // 2``, roughly)."""
+    rows = np.arange(channels)[:, None]
+    cols = np.arange(channels)[None, :]
+    pre_pad = int((size - 1) / 2 + 1)
+    forward = (cols <= np.minimum(rows + pre_pad - 1, channels - 1)) & np.where(
+        rows > pre_pad, cols >= rows - pre_pad + 1, True)
+    forward[:, 0] = True
+    inverse_pre_pad = int(size - (size - 1) / 2)
+    backward = (cols >= rows - inverse_pre_pad) & (cols <= rows + size - 1 - inverse_pre_pad)
+    return forward.astype(dtype), backward.astype(dtype)
+
+
+class _CrossMapLRN(ArrayFunction):
+    """``x * (k + alpha / size * window_sum(x**2)) ** -beta`` with PyTorch's legacy windows; its
+    backward is that kernel's formula (which is not the exact derivative of its forward, whose
+    window it does not share), so that training matches PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, size, alpha, beta, k):
+        fwd, bwd = _cross_map_windows(x.shape[1], size, x.dtype)
+        scale = np.einsum("nchw,dc->ndhw", x * x, fwd) * (alpha / size) + k
+        out = x * scale ** -beta
+        ctx.save_for_backward(x, scale, out, bwd)
+        ctx.options = (size, alpha, beta)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, scale, out, bwd = ctx.saved_tensors
+        size, alpha, beta = ctx.options
+        ratio = einsum("nchw,dc->ndhw", g * out / scale, bwd)
+        return g * scale.pow(-beta) - x * ratio * (2 * alpha * beta / size), None, None, None, None
+
+
+class CrossMapLRN2d(LocalResponseNorm):
+    """Local response normalisation across channels of ``(N, C, H, W)`` input, as PyTorch's
+    legacy ``CrossMapLRN2d``: ``x / (k + alpha / size * sum of x**2 over the window) ** beta``
+    with that layer's windows and gradient (see ``_cross_map_windows``; ``LocalResponseNorm``
+    is the usual layer)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        super().__init__(size, alpha, beta, k)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             "instead.")
+        return _CrossMapLRN.apply(input, self.size, self.alpha, self.beta, self.k)
