@@ -92,6 +92,14 @@ def generate(model, vocab, prompt: str, length: int, temperature: float, top_k=N
 def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     if config["cell"] not in ("rnn", "lstm", "gru"):
         raise RecipeError(f"cell must be rnn, lstm or gru, got {config['cell']!r}")
+    title = f"CharRNN, {config['cell'].upper()} {config['num_layers']} x {config['hidden_size']}"
+    return train_char_model(config, run_dir, resume, progress, title)
+
+
+def train_char_model(config: dict, run_dir, resume: bool, progress: bool, title: str) -> dict:
+    """Train the character model that ``CHAR_MODELS[config['recipe']]`` builds with truncated BPTT
+    on the configured text, then write samples, the bits-per-character curve and the report.
+    ``title`` names the model in what is printed and in the report."""
     text, description = read_text(config)
     manual_seed(config["seed"])
     resume = start_run(config, run_dir, resume)
@@ -102,7 +110,7 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
     if len(train_ids) < 2 * config["batch_size"] + 2:
         raise RecipeError(f"{len(train_ids)} training characters are too few for batch_size "
                           f"{config['batch_size']}")
-    model = build_char_model(config, len(vocab))
+    model = CHAR_MODELS[config["recipe"]](config, len(vocab))
     optimizer = optim.Adam(model.parameters(), lr=config["lr"])
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config["epochs"]),
                                                      eta_min=config["lr"] / 10)
@@ -123,11 +131,9 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
                                    sample_fn=sample_fn, sample_every=config["sample_every"],
                                    time_limit=None if config["time_limit"] is None
                                    else 60.0 * config["time_limit"])
-    n_params = sum(p.numel() for p in model.parameters())
+    title = f"{title}, {sum(p.numel() for p in model.parameters()):,} parameters"
     print(f"run folder: {run_dir.path}", flush=True)
-    print(f"model: CharRNN ({config['cell']}, {config['num_layers']}x{config['hidden_size']}), "
-          f"{n_params:,} parameters; data: {description}, {len(vocab) - 1} distinct characters",
-          flush=True)
+    print(f"model: {title}; data: {description}, {len(vocab) - 1} distinct characters", flush=True)
     trainer.fit(train_ids, val_ids, epochs=config["epochs"], resume=resume)
     final = trainer.history[-1] if trainer.history else {}
     samples = {t: generate(model, vocab, prompt, config["sample_length"], t,
@@ -140,7 +146,7 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
               "train_time_s": trainer.elapsed, "steps": trainer.global_step,
               "characters_trained": trainer.global_step * config["batch_size"] * config["seq_len"]}
     save_json(run_dir, "test_metrics.json", result)
-    _char_rnn_report(config, run_dir, trainer, n_params, description, prompt, samples)
+    _char_model_report(config, run_dir, trainer, title, description, prompt, samples)
     if progress:
         print(f"sample (temperature 0.8):\n{samples[0.8]}", flush=True)
     if final.get("val_bpc") is not None:
@@ -149,10 +155,9 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
     return result
 
 
-def _char_rnn_report(config, run_dir, trainer, n_params, description, prompt, samples) -> None:
+def _char_model_report(config, run_dir, trainer, title, description, prompt, samples) -> None:
     final = trainer.history[-1] if trainer.history else {}
-    lines = [f"- model: CharRNN, {config['cell'].upper()} {config['num_layers']} x "
-             f"{config['hidden_size']}, {n_params:,} parameters",
+    lines = [f"- model: {title}",
              f"- data: {description}; the last {config['val_fraction']:.0%} held out",
              f"- training: {trainer.global_step} steps of {config['batch_size']} x "
              f"{config['seq_len']} characters (truncated BPTT), {trainer.elapsed:.0f} s"]
