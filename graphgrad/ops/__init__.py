@@ -6,6 +6,7 @@ level of ``graphgrad``. Add a new ops module with one ``from .module import *`` 
 """
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
+from .binary_math import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .copying import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
@@ -24,6 +25,7 @@ from .rnn import *  # noqa: F401,F403
 from .scatter_gather import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
+from .trig import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
 
