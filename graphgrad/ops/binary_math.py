@@ -317,10 +317,10 @@ _FUNCTIONS = {"atan2": atan2, "arctan2": atan2, "hypot": hypot, "fmod": fmod,
               "heaviside": heaviside, "nextafter": nextafter, "gcd": gcd, "lcm": lcm,
               "nan_to_num": nan_to_num, "signbit": signbit, "sgn": sgn, "positive": positive,
               "frexp": frexp}
-_INPLACE = {name + "_": _inplace(_FUNCTIONS[name], name + "_") for name in (
-    "atan2", "arctan2", "hypot", "fmod", "copysign", "ldexp", "heaviside",
-    "nextafter", "gcd", "lcm", "nan_to_num", "sgn")}
-globals().update(_INPLACE)
+_INPLACE_OF = ("atan2", "arctan2", "hypot", "fmod", "copysign", "ldexp", "heaviside", "nextafter",
+               "gcd", "lcm", "nan_to_num", "sgn")
+_INPLACE = {name + "_": _inplace(_FUNCTIONS[name], name + "_") for name in _INPLACE_OF}
+nan_to_num_, ldexp_, gcd_, lcm_ = (_INPLACE[n] for n in ("nan_to_num_", "ldexp_", "gcd_", "lcm_"))
 register_methods(**_FUNCTIONS, **_INPLACE)
 
 __all__ = sorted(_FUNCTIONS) + ["nan_to_num_", "ldexp_", "gcd_", "lcm_"]

@@ -168,7 +168,13 @@ _FUNCTIONS = {"asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": co
               "arctan": atan, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh, "log2": log2,
               "log10": log10, "exp2": exp2, "deg2rad": deg2rad, "rad2deg": rad2deg}
 _INPLACE = {name + "_": _inplace(fn, name + "_") for name, fn in _FUNCTIONS.items()}
-globals().update(_INPLACE)
 register_methods(**_FUNCTIONS, **_INPLACE)
+# the torch.* in-place functions (torch.asin_(x), ...) PyTorch has
+asin_, acos_, atan_, sinh_, cosh_, asinh_, acosh_, atanh_ = (
+    _INPLACE[n + "_"] for n in ("asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh"))
+arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_ = (asin_, acos_, atan_, asinh_, acosh_,
+                                                          atanh_)
+log2_, log10_, exp2_, deg2rad_, rad2deg_ = (
+    _INPLACE[n + "_"] for n in ("log2", "log10", "exp2", "deg2rad", "rad2deg"))
 
 __all__ = sorted(_FUNCTIONS) + sorted(_INPLACE)
