@@ -25,6 +25,7 @@ from .rnn import *  # noqa: F401,F403
 from .scatter_gather import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
+from .scan import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .trig import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
