@@ -22,6 +22,7 @@ from .linalg_ops import *  # noqa: F401,F403
 from .nn_misc import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .random_fill import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
