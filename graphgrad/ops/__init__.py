@@ -15,8 +15,10 @@ from .creation import *  # noqa: F401,F403
 from .diagonal import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .einsum import *  # noqa: F401,F403
+from .index_extra import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
+from .legacy_types import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .linalg_ops import *  # noqa: F401,F403
 from .nn_misc import *  # noqa: F401,F403
@@ -31,6 +33,7 @@ from .selection import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
+from .tensor_api import *  # noqa: F401,F403
 from .trig import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
