@@ -32,6 +32,7 @@ from .scatter_gather import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .shape_extra import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
+from .runtime import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .tensor_api import *  # noqa: F401,F403
