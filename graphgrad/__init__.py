@@ -2,6 +2,8 @@
 
 ``import graphgrad as torch`` is meant to run PyTorch code that uses the features graphgrad has.
 """
+import math
+
 from . import backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
 from .autograd import no_grad, set_grad_enabled
@@ -13,6 +15,7 @@ from . import autograd, ops  # noqa: F401
 from .serialization import load, load_safetensors, save, save_safetensors  # noqa: F401
 from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402
+from . import accelerator, backends, cuda, distributions, linalg, special  # noqa: F401,E402
 from .models.summary import summary  # noqa: F401
 
 # PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.
@@ -23,6 +26,13 @@ short = int16
 int = int32  # noqa: A001
 long = int64
 bool = bool_  # noqa: A001
+
+# PyTorch's numeric constants
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+newaxis = None
 
 __version__ = "0.1.0"
 
