@@ -148,6 +148,7 @@ def lgamma(x) -> np.ndarray:
         # reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x)
         s = np.abs(_sinpi(xn))
         out[neg] = np.where(s == 0, np.inf, math.log(math.pi) - np.log(s) - _lgamma_pos(1.0 - xn))
+    out[(x == 1.0) | (x == 2.0)] = 0.0  # exact, as log(0!) and log(1!) are
     out[np.isnan(x)] = np.nan
     out[np.isinf(x)] = np.inf
     return out

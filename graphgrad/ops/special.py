@@ -153,8 +153,10 @@ class Xlogy(ArrayFunction):
         sx, sy = ctx.shapes
         need_x, need_y = ctx.needs_input_grad[:2]
         grad_x = grad_y = None
-        if need_x:
-            grad_x = sum_to(g * Xlogy.apply((x != 0).to(x.dtype), y, ctx.log1p), sx)
+        if need_x:  # PyTorch: xlogy(g, y), 0 where x == 0 and y is outside log's domain
+            edge = -1.0 if ctx.log1p else 0.0
+            grad_x = Xlogy.apply(g, y, ctx.log1p).masked_fill((x == 0) & (y <= edge), 0.0)
+            grad_x = sum_to(grad_x, sx)
         if need_y:
             grad_y = sum_to(g * x / ((y + 1.0) if ctx.log1p else y), sy)
         return grad_x, grad_y, None
