@@ -49,7 +49,8 @@ class MultivariateNormal(Distribution):
         full = tuple(batch_shape) + tuple(event) * 2
         if scale_tril is not None:
             self.scale_tril = scale_tril.expand(full)
-            self._unbroadcasted_scale_tril = scale_tril
+            # only the lower triangle is read (as a triangular solve does): no gradient above it
+            self._unbroadcasted_scale_tril = scale_tril.tril()
         elif covariance_matrix is not None:
             self.covariance_matrix = covariance_matrix.expand(full)
             self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
