@@ -16,6 +16,7 @@ from .serialization import load, load_safetensors, save, save_safetensors  # noq
 from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402
 from . import accelerator, backends, cuda, distributions, linalg, special  # noqa: F401,E402
+from . import testing, version  # noqa: F401,E402
 from .models.summary import summary  # noqa: F401
 
 # PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.
@@ -34,7 +35,7 @@ inf = math.inf
 nan = math.nan
 newaxis = None
 
-__version__ = "0.1.0"
+__version__ = version.__version__
 
 
 def is_tensor(obj) -> "builtins.bool":

@@ -5,11 +5,11 @@ import os
 import graphgrad
 
 PACKAGE = os.path.dirname(graphgrad.__file__)
-LAYER = {"backend": 1, "allocator": 1, "accelerator": 1, "backends": 1, "cuda": 1, "autograd": 2,
-         "ops": 3, "linalg": 3, "special": 3, "nn": 4, "distributions": 4, "serialization": 4,
-         "safe_objects": 4, "optim": 5, "utils": 6, "vision": 7, "text": 7, "models": 8,
-         "train": 9, "attacks": 9, "viz": 10,
-         "recipes": 11, "cli": 11, "__main__": 11}
+LAYER = {"backend": 1, "allocator": 1, "accelerator": 1, "backends": 1, "cuda": 1, "version": 1,
+         "autograd": 2, "ops": 3, "linalg": 3, "special": 3, "testing": 3, "nn": 4,
+         "distributions": 4, "serialization": 4, "safe_objects": 4, "optim": 5, "utils": 6,
+         "vision": 7, "text": 7, "models": 8, "train": 9, "attacks": 9, "viz": 10, "recipes": 11,
+         "cli": 11, "__main__": 11}
 
 
 def _layer(module: str):

@@ -16,6 +16,7 @@ from .diagonal import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .einsum import *  # noqa: F401,F403
 from .index_extra import *  # noqa: F401,F403
+from .inplace_forms import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .joining import *  # noqa: F401,F403
 from .legacy_types import *  # noqa: F401,F403

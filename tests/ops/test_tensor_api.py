@@ -166,3 +166,44 @@ def test_save_of_numpy_array_through_file_object():
     graphgrad.save(np.arange(3.0), buf)
     buf.seek(0)
     np.testing.assert_array_equal(graphgrad.load(buf), np.arange(3.0))
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "logical_and_",
+                                  "logical_or_", "logical_xor_", "divide_", "multiply_",
+                                  "subtract_", "remainder_", "floor_divide_", "true_divide_"])
+def test_inplace_forms_match_torch(name):
+    a = np.array([[1.0, 2.0, -3.0], [0.5, 2.0, 4.0]])
+    b = np.array([[1.0, 1.0, 3.0], [2.0, 2.0, -1.0]])
+    g, t = graphgrad.tensor(a.copy()), torch.tensor(a.copy())
+    assert getattr(g, name)(graphgrad.tensor(b)) is g
+    getattr(t, name)(torch.tensor(b))
+    np.testing.assert_allclose(g.numpy(), t.numpy())
+
+
+def test_more_method_forms():
+    x = np.array([[3, 1, 3, 2, 1, 1, 3], [5, 5, 2, 2, 7, 7, 0]])
+    for keepdim in (False, True):
+        got, want = graphgrad.mode(graphgrad.tensor(x), 1, keepdim), torch.mode(torch.tensor(x), 1,
+                                                                                  keepdim)
+        np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+    ints = graphgrad.tensor([1, 2, 8])
+    assert ints.bitwise_left_shift(2).tolist() == [4, 8, 32]
+    assert ints.bitwise_right_shift_(1).tolist() == [0, 1, 4]
+    assert graphgrad.tensor([[1.0, 2.0], [3.0, 4.0]]).triu_().tolist() == [[1.0, 2.0], [0.0, 4.0]]
+    assert graphgrad.ger(graphgrad.ones(2), graphgrad.ones(3)).shape == (2, 3)
+    assert graphgrad.ones(2).new(3).shape == (3,) and graphgrad.ones(2).new([1, 2]).tolist() == [1, 2]
+    with pytest.raises(RuntimeError, match="float_power_"):
+        graphgrad.ones(2).float_power_(2)
+    assert graphgrad.randn(3, requires_grad=True).exp().output_nr == 0
+
+
+def test_testing_helpers_and_version():
+    graphgrad.testing.assert_close(graphgrad.ones(2), graphgrad.ones(2) + 1e-7)
+    graphgrad.testing.assert_close({"a": [graphgrad.ones(1)]}, {"a": [graphgrad.ones(1)]})
+    with pytest.raises(AssertionError, match="Tensor-likes are not close"):
+        graphgrad.testing.assert_close(graphgrad.ones(2), graphgrad.ones(2) * 1.1)
+    with pytest.raises(AssertionError, match="dtype"):
+        graphgrad.testing.assert_close(graphgrad.ones(2), graphgrad.ones(2, dtype=graphgrad.float64))
+    graphgrad.testing.assert_allclose(graphgrad.tensor([np.nan]), graphgrad.tensor([np.nan]))
+    assert graphgrad.version.cuda is None and graphgrad.__version__ == graphgrad.version.__version__
