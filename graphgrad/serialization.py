@@ -103,8 +103,9 @@ class _Encoder:
         raise TypeError(
             f"save: can't store an object of type {type(obj).__name__} at "
             f"{where or 'the top level'}; graphgrad files hold tensors, arrays, numbers, strings, "
-            "bools, None, and lists, tuples and dicts of them (call .state_dict() on modules, "
-            "optimizers and schedulers)")
+            "bools, None, lists, tuples, dicts and sets of them, and objects of classes importable "
+            "by name (not lambdas or classes defined inside functions); to share weights, save "
+            ".state_dict()")
 
 
 def _open_target(path):
