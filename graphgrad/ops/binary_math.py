@@ -16,18 +16,15 @@ from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
 from ..backend import get_default_dtype
 from ._util import coerce_pair, register_methods, sum_to
+from .arithmetic import _broadcast_op
 from .elementwise import _check_tensor, _inplace
 
 
 def _broadcast(ufunc, name, a, b):
-    try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return ufunc(a, b)
-    except ValueError:
-        raise RuntimeError(
-            f"{name}: the size of tensor a {tuple(np.shape(a))} must match the size of tensor b "
-            f"{tuple(np.shape(b))} at each non-singleton dimension (shapes are not broadcastable)"
-        ) from None
+    """``ufunc(a, b)`` with NumPy's warnings off (nan/inf are results here, as in PyTorch) and
+    arithmetic's error for shapes that do not broadcast."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _broadcast_op(name, ufunc, a, b)
 
 
 def _as_tensor(value, like: np.dtype) -> Tensor:
