@@ -25,7 +25,8 @@ import sys
 _SAFE_GLOBALS: dict[str, object] = {}  # "module.qualname" -> the allowlisted class or function
 
 
-def _path(obj) -> str:
+def global_name(obj) -> str:
+    """``module.qualname``: how a file and PyTorch's messages name a class or function."""
     return f"{obj.__module__}.{obj.__qualname__}"
 
 
@@ -39,12 +40,17 @@ def add_safe_globals(safe_globals) -> None:
             continue
         if not hasattr(item, "__qualname__"):
             raise TypeError(f"add_safe_globals: expected classes or functions, got {item!r}")
-        _SAFE_GLOBALS[_path(item)] = item
+        _SAFE_GLOBALS[global_name(item)] = item
 
 
 def get_safe_globals() -> list:
     """The classes and functions added with ``add_safe_globals``."""
     return list(_SAFE_GLOBALS.values())
+
+
+def allowed_names() -> set[str]:
+    """The ``module.qualname`` names currently allowlisted."""
+    return set(_SAFE_GLOBALS)
 
 
 def clear_safe_globals() -> None:

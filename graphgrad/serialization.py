@@ -20,9 +20,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import safe_objects
 from .autograd.tensor import Tensor
 from .backend import dtype as gg_dtype
 from .backend import from_np_dtype
+from .safe_objects import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
 FORMAT = "graphgrad"
 VERSION = 1
@@ -95,8 +97,6 @@ class _Encoder:
         if isinstance(obj, (set, frozenset)):
             return {"__set__": [self.encode(v, f"{where}{{}}") for v in obj],
                     "frozen": isinstance(obj, frozenset)}
-        from . import safe_objects
-
         node = safe_objects.encode_object(obj, self, where)
         if node is not None:
             return node
@@ -229,8 +229,6 @@ class _Decoder:
             items = [self.decode(v) for v in node["__set__"]]
             return frozenset(items) if node.get("frozen") else set(items)
         if "__object__" in node or "__object_ref__" in node or "__global__" in node:
-            from . import safe_objects
-
             if "__object_ref__" in node:
                 return safe_objects.decode_reference(node, self)
             if "__global__" in node:
@@ -438,15 +436,11 @@ def _parse_safetensors(buf: bytes, source: str):
 
 def get_unsafe_globals_in_checkpoint(f) -> list[str]:
     """The classes and functions a file names that are not allowlisted (read without loading)."""
-    from .safe_objects import _SAFE_GLOBALS, globals_in
-
     with np.load(f, allow_pickle=False) as archive:
         meta = json.loads(archive[_META].tobytes().decode("utf-8"))
-    return [name for name in globals_in(meta.get("root")) if name not in _SAFE_GLOBALS]
+    allowed = safe_objects.allowed_names()
+    return [name for name in safe_objects.globals_in(meta.get("root")) if name not in allowed]
 
-
-from .safe_objects import (add_safe_globals, clear_safe_globals, get_safe_globals,  # noqa: E402
-                           safe_globals)
 
 __all__ = ["save", "load", "save_safetensors", "load_safetensors", "SerializationError",
            "add_safe_globals", "clear_safe_globals", "get_safe_globals", "safe_globals",

@@ -29,12 +29,12 @@ from .random_fill import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .runtime import *  # noqa: F401,F403
+from .scan import *  # noqa: F401,F403
 from .scatter_gather import *  # noqa: F401,F403
 from .selection import *  # noqa: F401,F403
 from .shape_extra import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
-from .runtime import *  # noqa: F401,F403
-from .scan import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .tensor_api import *  # noqa: F401,F403
 from .trig import *  # noqa: F401,F403

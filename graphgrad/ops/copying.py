@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor, as_array
-from ..backend import float32 as backend_float32
+from ..backend import dtype as DType
 from ..backend import to_np_dtype
 from ._util import register_methods
 
@@ -82,7 +82,7 @@ def type_(self: Tensor, dtype=None, non_blocking: bool = False):
         return f"graphgrad.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
     if isinstance(dtype, str) and dtype.split(".")[-1] in _TYPE_NAMES.values():
         dtype = next(k for k, v in _TYPE_NAMES.items() if v == dtype.split(".")[-1])
-    elif isinstance(getattr(dtype, "dtype", None), type(backend_float32)):
+    elif isinstance(getattr(dtype, "dtype", None), DType):
         dtype = dtype.dtype  # a legacy typed constructor such as graphgrad.LongTensor
     return to(self, dtype=dtype)
 

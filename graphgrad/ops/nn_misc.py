@@ -156,13 +156,15 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
-    """Zero whole channels of ``(N, C, H, W)`` or ``(C, H, W)``-shaped input with probability ``p``.
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p``.
 
     As PyTorch: a 3-D input is taken as ``(N, C, L)`` (channel-wise 1-D dropout), and any other
     rank is accepted with a deprecation warning and masked per ``(N, C)`` pair (for a 2-D input,
     elementwise); fewer than 2 dims is an error."""
-    nd = input.ndim if isinstance(input, Tensor) else None
-    if nd is not None and nd not in (3, 4):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout2d: expected a Tensor as input, got {type(input).__name__}")
+    nd = input.ndim
+    if nd not in (3, 4):
         warnings.warn(
             f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result "
             "in an error in a future release. To retain the behavior and silence this warning, "
@@ -176,11 +178,9 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                       "to interpret the input as one without a batch dimension, i.e. shape "
                       "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
                       "to using dropout1d instead.", UserWarning, stacklevel=2)
-    if nd is not None and nd < 2:
+    if nd < 2:
         raise RuntimeError("dropout2d: Feature dropout requires at least 2 dimensions in the input "
                            f"(got shape {tuple(input.shape)})")
-    if nd is None:
-        return _dropout(input, p, training, inplace, (), "dropout2d")
     mask_shape = tuple(input.shape[:2]) + (1,) * (nd - 2)
     return _dropout(input, p, training, inplace, mask_shape, "dropout2d")
 
