@@ -2,7 +2,7 @@
 
 ``import graphgrad as torch`` is meant to run PyTorch code that uses the features graphgrad has.
 """
-import math
+import math as _math
 
 from . import backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
@@ -29,10 +29,10 @@ long = int64
 bool = bool_  # noqa: A001
 
 # PyTorch's numeric constants
-pi = math.pi
-e = math.e
-inf = math.inf
-nan = math.nan
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
 newaxis = None
 
 __version__ = version.__version__
