@@ -2,6 +2,8 @@
 
 ``import graphgrad as torch`` is meant to run PyTorch code that uses the features graphgrad has.
 """
+import math as _math
+
 from . import backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
 from .autograd import no_grad, set_grad_enabled
@@ -15,6 +17,8 @@ from .serialization import load, load_safetensors, save, save_safetensors  # noq
 from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402
 from . import onnx  # noqa: F401,E402  (graphgrad.onnx.export; the onnx package loads only when it runs)
+from . import accelerator, backends, cuda, distributions, linalg, special  # noqa: F401,E402
+from . import testing, version  # noqa: F401,E402
 from .models.summary import summary  # noqa: F401
 
 # PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.
@@ -26,7 +30,14 @@ int = int32  # noqa: A001
 long = int64
 bool = bool_  # noqa: A001
 
-__version__ = "0.1.0"
+# PyTorch's numeric constants
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
+__version__ = version.__version__
 
 
 def is_tensor(obj) -> "builtins.bool":

@@ -21,12 +21,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import safe_objects
 from .autograd.tensor import Tensor
 from .backend import dtype as gg_dtype
 from .backend import from_np_dtype
+from .safe_objects import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
 FORMAT = "graphgrad"
 VERSION = 1
+VERSION_WITH_OBJECTS = 2  # whole objects (classes named by path): see safe_objects
 _META = "__graphgrad__"
 _SUPPORTED = {np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int8, np.uint8,
                                     np.int16, np.int32, np.int64, np.bool_)}
@@ -41,6 +44,8 @@ class _Encoder:
     def __init__(self):
         self.arrays: dict[str, np.ndarray] = {}
         self.seen: dict[int, str] = {}  # id(tensor) -> entry name: a shared tensor is stored once
+        self.objects: dict[int, tuple] = {}  # whole objects stored (see safe_objects)
+        self.names_code = False  # set when a class or function is stored by name
 
     def array_entry(self, obj, array: np.ndarray) -> str:
         name = self.seen.get(id(obj))
@@ -90,11 +95,18 @@ class _Encoder:
             if isinstance(obj, OrderedDict):
                 out["ordered"] = True
             return out
+        if isinstance(obj, (set, frozenset)):
+            return {"__set__": [self.encode(v, f"{where}{{}}") for v in obj],
+                    "frozen": isinstance(obj, frozenset)}
+        node = safe_objects.encode_object(obj, self, where)
+        if node is not None:
+            return node
         raise TypeError(
             f"save: can't store an object of type {type(obj).__name__} at "
             f"{where or 'the top level'}; graphgrad files hold tensors, arrays, numbers, strings, "
-            "bools, None, and lists, tuples and dicts of them (call .state_dict() on modules, "
-            "optimizers and schedulers)")
+            "bools, None, lists, tuples, dicts and sets of them, and objects of classes importable "
+            "by name (not lambdas or classes defined inside functions); to share weights, save "
+            ".state_dict()")
 
 
 def temporary_file(path, suffix: str = ".tmp"):
@@ -147,7 +159,10 @@ def save(obj, f, **kwargs) -> None:
     ``Parameter``; ``requires_grad`` is kept. PyTorch's ``pickle_module``-style options are
     accepted and ignored."""
     enc = _Encoder()
-    meta = {"format": FORMAT, "version": VERSION, "root": enc.encode(obj, "")}
+    root = enc.encode(obj, "")
+    # files that hold whole objects need a reader that knows them (and the weights_only rules)
+    version = VERSION_WITH_OBJECTS if enc.names_code else VERSION
+    meta = {"format": FORMAT, "version": version, "root": root}
     blob = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
     entries = dict(enc.arrays)
     entries[_META] = blob
@@ -156,10 +171,12 @@ def save(obj, f, **kwargs) -> None:
 
 # ------------------------------------------------------------------------------ load
 class _Decoder:
-    def __init__(self, archive, source: str):
+    def __init__(self, archive, source: str, weights_only: bool = True):
         self.archive = archive
         self.source = source
         self.cache: dict[str, object] = {}
+        self.weights_only = weights_only
+        self.objects: dict[int, object] = {}  # whole objects rebuilt so far, by number
 
     def fail(self, why: str):
         _damaged(self.source, why)
@@ -218,6 +235,17 @@ class _Decoder:
             if not isinstance(node["__tuple__"], list):
                 self.fail("a tuple entry is not a list")
             return tuple(self.decode(v) for v in node["__tuple__"])
+        if "__set__" in node:
+            if not isinstance(node["__set__"], list):
+                self.fail("a set entry is not a list")
+            items = [self.decode(v) for v in node["__set__"]]
+            return frozenset(items) if node.get("frozen") else set(items)
+        if "__object__" in node or "__object_ref__" in node or "__global__" in node:
+            if "__object_ref__" in node:
+                return safe_objects.decode_reference(node, self)
+            if "__global__" in node:
+                return safe_objects.resolve(node["__global__"], self.weights_only, self.fail)
+            return safe_objects.decode_object(node, self)
         if "__dict__" in node:
             items = node["__dict__"]
             out = OrderedDict() if node.get("ordered") else {}
@@ -271,14 +299,17 @@ def _numpy_reason(exc: Exception) -> str:
     return text
 
 
-def load(f, map_location=None, weights_only: bool = True, **kwargs):
+def load(f, map_location=None, weights_only: bool | None = True, **kwargs):
     """Load an object saved by ``save`` from ``f`` (a path or a binary file object).
 
     Only arrays and JSON are read (``numpy.load(allow_pickle=False)``); a damaged or tampered file
     raises ``SerializationError`` naming the file and saying that it is damaged, and why (a missing
-    file, a folder or a file without read permission raise the usual ``OSError``). ``map_location``
-    and ``weights_only`` are accepted for PyTorch compatibility (graphgrad files hold weights
-    only)."""
+    file, a folder or a file without read permission raise the usual ``OSError``). A file holding
+    whole objects (``save(model, f)``) names their classes; rebuilding them runs those classes'
+    code, so by default (``weights_only=True``, as in PyTorch) that raises
+    ``pickle.UnpicklingError`` unless the classes were allowlisted with ``add_safe_globals`` /
+    ``safe_globals``; ``weights_only=False`` trusts the file. ``map_location``
+    is accepted for PyTorch compatibility (everything is on the CPU)."""
     source = repr(os.fspath(f)) if not hasattr(f, "read") else "the file object"
     try:
         archive = np.load(f, allow_pickle=False)
@@ -291,7 +322,7 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
     if not isinstance(archive, np.lib.npyio.NpzFile):
         _damaged(source, "it is a single .npy array, not an .npz archive")
     with archive:
-        dec = _Decoder(archive, source)
+        dec = _Decoder(archive, source, weights_only=weights_only is not False)
         if _META not in archive.files:
             dec.fail("it has no graphgrad metadata entry (was it written by graphgrad.save?)")
         raw = dec.array(_META, meta=True)
@@ -301,9 +332,9 @@ def load(f, map_location=None, weights_only: bool = True, **kwargs):
             dec.fail(f"its metadata is not valid JSON ({exc})")
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             dec.fail("its metadata does not name the graphgrad format")
-        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
+        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION_WITH_OBJECTS:
             dec.fail(f"format version {meta.get('version')!r} is newer than this graphgrad "
-                     f"reads ({VERSION})")
+                     f"reads ({VERSION_WITH_OBJECTS})")
         try:
             return dec.decode(meta.get("root"))
         except RecursionError:
@@ -455,4 +486,14 @@ def _parse_safetensors(buf: bytes, source: str):
     return out, metadata
 
 
-__all__ = ["save", "load", "save_safetensors", "load_safetensors", "SerializationError"]
+def get_unsafe_globals_in_checkpoint(f) -> list[str]:
+    """The classes and functions a file names that are not allowlisted (read without loading)."""
+    with np.load(f, allow_pickle=False) as archive:
+        meta = json.loads(archive[_META].tobytes().decode("utf-8"))
+    allowed = safe_objects.allowed_names()
+    return [name for name in safe_objects.globals_in(meta.get("root")) if name not in allowed]
+
+
+__all__ = ["save", "load", "save_safetensors", "load_safetensors", "SerializationError",
+           "add_safe_globals", "clear_safe_globals", "get_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint"]

@@ -5,22 +5,42 @@ import numpy as np
 
 from ..backend import get_default_dtype
 
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80, sci_mode=None),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80, sci_mode=None),
+             "full": dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80, sci_mode=None)}
+_options = dict(_PROFILES["default"])
+
+
+def set_options(profile=None, **options) -> None:
+    """``torch.set_printoptions``: start from ``profile`` if given, then override the options that
+    are not None (precision, threshold, edgeitems, linewidth, sci_mode)."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}")
+        _options.update(_PROFILES[profile])
+    for name, value in options.items():
+        if value is not None or name == "sci_mode":  # PyTorch sets sci_mode even to None (auto)
+            _options[name] = value
+
 
 def _float_formatter(array: np.ndarray):
     finite = array[np.isfinite(array)]
     if finite.size == 0:
-        return lambda v: _special(v) or f"{v:.4f}"
+        return lambda v: _special(v) or f"{v:.{_options['precision']}f}"
+    digits = _options["precision"]
     integral = bool(np.all(finite == np.round(finite)))
     amax = float(np.abs(finite).max())
     amin_nonzero = float(np.abs(finite[finite != 0]).min()) if np.any(finite != 0) else 0.0
     sci = amax >= 1e8 or (amin_nonzero and (amin_nonzero < 1e-4 or amax / amin_nonzero > 1e3))
-    if integral and amax < 1e8:
+    if _options["sci_mode"] is not None:
+        sci = _options["sci_mode"]
+    if integral and amax < 1e8 and _options["sci_mode"] is not True:
         width = max(len(f"{v:.0f}.") for v in finite.ravel()[:1000])
         return lambda v: (_special(v) or f"{v:.0f}.").rjust(width)
     if sci:
-        return lambda v: _special(v) or f"{v:.4e}"
-    width = max(len(f"{v:.4f}") for v in finite.ravel()[:1000])
-    return lambda v: (_special(v) or f"{v:.4f}").rjust(width)
+        return lambda v: _special(v) or f"{v:.{digits}e}"
+    width = max(len(f"{v:.{digits}f}") for v in finite.ravel()[:1000])
+    return lambda v: (_special(v) or f"{v:.{digits}f}").rjust(width)
 
 
 def _special(v) -> str | None:
@@ -38,9 +58,9 @@ def tensor_repr(t) -> str:
         fmt = {"float_kind": _float_formatter(array)}
     else:
         fmt = None
-    threshold = 1000
     body = np.array2string(array, separator=", ", prefix=prefix, formatter=fmt,
-                           threshold=threshold, edgeitems=3, max_line_width=80)
+                           threshold=_options["threshold"], edgeitems=_options["edgeitems"],
+                           max_line_width=_options["linewidth"])
     if array.size == 0:
         body = "[]"
     extras = []

@@ -33,8 +33,10 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
-    Build one with ``graphgrad.tensor(data)`` or a creation function; calling ``Tensor(data)``
-    directly also works and follows ``graphgrad.tensor``'s dtype rules.
+    Build one with ``graphgrad.tensor(data)`` or a creation function. Calling the class follows
+    PyTorch's legacy constructor (``torch.Tensor`` is ``torch.FloatTensor``): ``Tensor(2, 3)`` is an
+    uninitialised (2, 3) tensor of the default float dtype, ``Tensor([1, 2])`` converts data to that
+    dtype, ``Tensor()`` is empty. (graphgrad also accepts ``dtype=`` and ``requires_grad=``.)
     """
 
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_base",
@@ -42,10 +44,21 @@ class Tensor:
     # Make NumPy hand binary operators with a tensor on the right back to the tensor.
     __array_priority__ = 1000
 
-    def __init__(self, data=None, dtype=None, requires_grad: bool = False):
-        if data is None:
-            data = np.empty((0,), dtype=backend.get_default_dtype().np)
-        array = as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad: bool = False):
+        target = backend.get_default_dtype().np if dtype is None else to_np_dtype(dtype)
+        if not args or (len(args) == 1 and args[0] is None):
+            array = np.empty((0,), dtype=target)
+        elif isinstance(args[0], Size) or all(
+                isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+                for a in args):
+            sizes = tuple(args[0]) if isinstance(args[0], Size) else tuple(int(a) for a in args)
+            if any(s < 0 for s in sizes):
+                raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
+            array = np.empty(sizes, dtype=target)
+        elif len(args) == 1:
+            array = as_array(args[0], target)
+        else:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got {args!r:.80}")
         self._data = array
         self.grad = None
         self.grad_fn = None
@@ -241,6 +254,13 @@ class Tensor:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``); anything else as ``object`` does
+        (so a format spec on a non-scalar is a TypeError), as in PyTorch."""
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __repr__(self) -> str:
         from .printing import tensor_repr

@@ -23,7 +23,8 @@ class Parameter(Tensor):
             self._data = data._data
             self._vc = data._vc  # a view of the same storage: in-place edits are seen by both
         else:
-            super().__init__(as_array(data))
+            super().__init__(None)
+            self._data = as_array(data)  # arrays keep their dtype (Tensor(data) would convert)
         if requires_grad:
             self.requires_grad = True
 

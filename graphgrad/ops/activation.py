@@ -17,11 +17,11 @@ from ..autograd.tensor import Tensor
 from .arithmetic import apply_inplace
 from .elementwise import relu as _relu
 from .elementwise import relu_ as _relu_
+from . import _special_arrays
 from ._util import register_methods, wrap_dim
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-_SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_TANH_K = math.sqrt(2.0 / math.pi)
 _GELU_TANH_C = 0.044715
@@ -190,39 +190,8 @@ class Silu(ArrayFunction):
         return g * (s * (1 + x * (1 - s)))
 
 
-# erf(x) / x as a polynomial in x**2 (Taylor series), accurate to ~1e-16 for |x| <= 2
-_ERF_TAYLOR = [(-1.0) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(32)]
-_ERF_SPLIT = 2.0
-_ERFC_TERMS = 40
-
-
-def _ndtr_array(x: np.ndarray) -> np.ndarray:
-    """The standard normal CDF ``Phi(x) = (1 + erf(x / sqrt(2))) / 2``, in float64 throughout.
-
-    NumPy has no erf: near 0 a Taylor series in x^2; further out the continued fraction of erfc,
-    which also keeps the tiny left tail accurate (no ``1 - erf`` cancellation).
-    """
-    z = np.asarray(x, dtype=np.float64) / _SQRT_2
-    a = np.abs(z)
-    out = np.empty_like(z)
-    small = a <= _ERF_SPLIT
-    zs = z[small]
-    t = zs * zs
-    acc = np.full_like(t, _ERF_TAYLOR[-1])
-    for c in reversed(_ERF_TAYLOR[:-1]):
-        acc *= t
-        acc += c
-    out[small] = 0.5 + zs * acc / math.sqrt(math.pi)
-    big = ~small
-    if big.any():
-        ab = np.minimum(a[big], 40.0)
-        # erfc(a) = exp(-a^2) / sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), bottom-up
-        f = ab.copy()
-        for k in range(_ERFC_TERMS, 0, -1):
-            f = ab + (0.5 * k) / f
-        half_erfc = 0.5 * np.exp(-ab * ab) / (math.sqrt(math.pi) * f)
-        out[big] = np.where(z[big] > 0, 1.0 - half_erfc, half_erfc)
-    return out
+# The standard normal CDF on arrays (float64), shared with the special functions.
+_ndtr_array = _special_arrays.ndtr
 
 
 class NormalCdf(ArrayFunction):

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, as_array
+from ..backend import dtype as DType
 from ..backend import to_np_dtype
 from ._util import register_methods
 
@@ -74,10 +75,16 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     return ToDtype.apply(self, nd)
 
 
-def type_(self: Tensor, dtype=None):
+def type_(self: Tensor, dtype=None, non_blocking: bool = False):
+    """The type name (``'graphgrad.FloatTensor'``), or a copy converted to ``dtype``: a dtype, a
+    legacy class (``graphgrad.LongTensor``) or its name (``'torch.LongTensor'`` works too)."""
     if dtype is None:
         return f"graphgrad.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
-    return to(self, dtype)
+    if isinstance(dtype, str) and dtype.split(".")[-1] in _TYPE_NAMES.values():
+        dtype = next(k for k, v in _TYPE_NAMES.items() if v == dtype.split(".")[-1])
+    elif isinstance(getattr(dtype, "dtype", None), DType):
+        dtype = dtype.dtype  # a legacy typed constructor such as graphgrad.LongTensor
+    return to(self, dtype=dtype)
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
@@ -93,7 +100,7 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, converted to this dtype) into this tensor's storage."""
     from .arithmetic import apply_inplace
 
-    src_t = src if isinstance(src, Tensor) else Tensor(src)
+    src_t = src if isinstance(src, Tensor) else Tensor._make(as_array(src))
     if grad_mode._enabled[0] and (self._requires_grad or src_t._requires_grad):
         expanded = src_t.to(self._data.dtype)
         if src_t._data.shape != self._data.shape:

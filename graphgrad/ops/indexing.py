@@ -223,8 +223,8 @@ def _is_sequence_index(index) -> bool:
     """PyTorch treats a short list holding sequences, tensors, slices, None or ... as a tuple."""
     if not isinstance(index, list) or len(index) >= 32:
         return False
-    return any(isinstance(i, (Tensor, np.ndarray, list, tuple, slice)) or i is None or i is Ellipsis
-               for i in index)
+    return any(isinstance(i, (Tensor, np.ndarray, list, tuple, range, slice)) or i is None
+               or i is Ellipsis for i in index)
 
 
 def _classify(item):
@@ -243,7 +243,7 @@ def _classify(item):
         array = item._data
     elif isinstance(item, np.ndarray):
         array = item
-    elif isinstance(item, (list, tuple)):
+    elif isinstance(item, (list, tuple, range)):  # x[range(n), y] indexes like a list, as in PyTorch
         array = np.asarray([i._data if isinstance(i, Tensor) else i for i in item]) if item else \
             np.zeros(0, dtype=np.int64)
         if array.dtype.kind in "iu":

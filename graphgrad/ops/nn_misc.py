@@ -156,14 +156,33 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
-    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p``. A 3-D input is taken
-    as ``(N, C, L)`` (channel-wise 1-D dropout), with PyTorch's warning."""
-    if input.ndim == 3:
-        warnings.warn("dropout2d: received a 3D input and assuming that channel-wise 1D dropout "
-                      "behavior is desired - input is interpreted as shape (N, C, L). Use "
-                      "dropout1d for (N, C, L) inputs.", UserWarning, stacklevel=2)
-        return _feature_dropout(input, p, training, inplace, 1, "dropout2d")
-    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p``.
+
+    As PyTorch: a 3-D input is taken as ``(N, C, L)`` (channel-wise 1-D dropout), and any other
+    rank is accepted with a deprecation warning and masked per ``(N, C)`` pair (for a 2-D input,
+    elementwise); fewer than 2 dims is an error."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout2d: expected a Tensor as input, got {type(input).__name__}")
+    nd = input.ndim
+    if nd not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result "
+            "in an error in a future release. To retain the behavior and silence this warning, "
+            "please use dropout instead. Note that dropout2d exists to provide channel-wise "
+            "dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional "
+            "batch dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+    if nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.", UserWarning, stacklevel=2)
+    if nd < 2:
+        raise RuntimeError("dropout2d: Feature dropout requires at least 2 dimensions in the input "
+                           f"(got shape {tuple(input.shape)})")
+    mask_shape = tuple(input.shape[:2]) + (1,) * (nd - 2)
+    return _dropout(input, p, training, inplace, mask_shape, "dropout2d")
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):

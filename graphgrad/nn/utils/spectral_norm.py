@@ -87,8 +87,8 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1, eps
     fn = SpectralNorm(name, n_power_iterations, dim, eps)
     h, w = fn.weight_matrix(weight.detach().numpy()).shape
     with no_grad():
-        u = Tensor(_normalized(randn(h, dtype=weight.dtype).numpy(), eps))
-        v = Tensor(_normalized(randn(w, dtype=weight.dtype).numpy(), eps))
+        u = Tensor._make(_normalized(randn(h, dtype=weight.dtype).numpy(), eps))
+        v = Tensor._make(_normalized(randn(w, dtype=weight.dtype).numpy(), eps))
     delattr(module, name)
     module.register_parameter(name + "_orig", weight)
     setattr(module, name, weight.detach())
