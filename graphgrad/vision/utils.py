@@ -103,9 +103,9 @@ def save_image(tensor, fp, format: str | None = None, **kwargs) -> None:  # noqa
         if format is None:
             raise ValueError(f"save_image: unknown file extension {ext!r} in {path!r}; pass "
                              "format= (e.g. 'PNG')")
-    from ..serialization import _atomic_write
+    from ..serialization import atomic_write
 
-    _atomic_write(path, lambda fh: image.save(fh, format=format))
+    atomic_write(path, lambda fh: image.save(fh, format=format))
 
 
 __all__ = ["make_grid", "save_image"]
