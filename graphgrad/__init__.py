@@ -2,7 +2,7 @@
 
 ``import graphgrad as torch`` is meant to run PyTorch code that uses the features graphgrad has.
 """
-from . import backend
+from . import allocator, backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
 from .autograd import no_grad, set_grad_enabled
 from .backend import (Generator, bool_, default_generator, dtype, float16, float32, float64,
@@ -14,6 +14,10 @@ from .serialization import load, load_safetensors, save, save_safetensors  # noq
 from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402
 from .models.summary import summary  # noqa: F401
+
+# Freed memory stays in the process for reuse (no page faults on every step's temporaries);
+# GRAPHGRAD_KEEP_FREED_MEMORY=0 opts out. See graphgrad/allocator.py and docs/performance.md.
+allocator.configure_from_environment()
 
 # PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.
 half = float16

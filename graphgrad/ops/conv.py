@@ -46,10 +46,27 @@ def _matmul(a, b, shape, dtype):
     return np.matmul(a, b, out=workspace(shape, dtype))
 
 
+def covers_input(spatial, kernel, pads, dilation, groups) -> bool:
+    """True when the kernel covers the whole unpadded input (one output position): the convolution
+    is then a plain matrix product over ``(C, *k)``, and needs no im2col or col2im (a DCGAN's
+    last 7x7 convolution of a 7x7 map, or, transposed, its first layer from a 1x1 latent)."""
+    return (groups == 1 and tuple(spatial) == tuple(kernel) and not any(lo or hi for lo, hi in pads)
+            and all(d == 1 for d in dilation))
+
+
+def _bias_shape(bias, nd):
+    return bias.reshape((1, -1) + (1,) * nd)
+
+
 def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_col=False):
     """Forward convolution on arrays; returns ``(y, col or None)``."""
     n = x.shape[0]
     o = w.shape[0]
+    if covers_input(x.shape[2:], w.shape[2:], pads, dilation, groups):
+        y = (x.reshape(n, -1) @ w.reshape(o, -1).T).reshape((n, o) + (1,) * len(out_shape))
+        if bias is not None:
+            y += _bias_shape(bias, len(out_shape))
+        return y, None
     col = im2col_cm(x, w.shape[2:], stride, pads, dilation, out_shape)
     q = n * math.prod(out_shape)
     if groups == 1:
@@ -73,6 +90,9 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
 def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, gy_cm=None):
     """Gradient of a convolution's weight: ``gy (O, N P) @ col^T (N P, C k)`` per group."""
     out_shape = gy.shape[2:]
+    if covers_input(x.shape[2:], kernel, pads, dilation, groups):
+        n, o = gy.shape[:2]
+        return (gy.reshape(n, o).T @ x.reshape(n, -1)).reshape((o,) + x.shape[1:])
     own_gy = gy_cm is None
     if col is None:
         col = im2col_cm(x, kernel, stride, pads, dilation, out_shape)
@@ -109,6 +129,11 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     kernel = w.shape[2:]
     cg = w.shape[1]
     in_shape = x.shape[2:]
+    if covers_input(spatial, kernel, pads, dilation, groups):  # x is (N, O, 1, ...)
+        out = (x.reshape(n, o) @ w.reshape(o, -1)).reshape((n, cg) + tuple(kernel))
+        if bias is not None:
+            out += _bias_shape(bias, len(spatial))
+        return out
     grid = shift_grid(in_shape, kernel, stride, dilation)
     own_x = x_cm is None
     if own_x:
@@ -131,7 +156,7 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
                     spatial, stride, pads, dilation, in_shape)
     release(dcol)
     if bias is not None:
-        out += bias.reshape((1, -1) + (1,) * len(spatial))
+        out += _bias_shape(bias, len(spatial))
     return out
 
 
