@@ -6,8 +6,8 @@ from . import allocator, backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
 from .autograd import no_grad, set_grad_enabled
 from .backend import (Generator, bool_, default_generator, dtype, float16, float32, float64,
-                      get_default_dtype, initial_seed, int8, int16, int32, int64, manual_seed,
-                      set_default_dtype, uint8)
+                      get_default_dtype, get_num_threads, initial_seed, int8, int16, int32, int64,
+                      manual_seed, set_default_dtype, set_num_threads, uint8)
 from .ops import *  # noqa: F401,F403
 from . import autograd, ops  # noqa: F401
 from .serialization import load, load_safetensors, save, save_safetensors  # noqa: F401

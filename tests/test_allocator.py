@@ -26,7 +26,8 @@ step()  # the first step faults its pages in either way
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(5):
     step()
-print(graphgrad.allocator.keeps_freed_memory(), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 5)
+faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 5
+print(graphgrad.allocator.keeps_freed_memory(), faults)
 """
 
 
