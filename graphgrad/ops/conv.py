@@ -101,8 +101,15 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     c = x.shape[1]
     o = gy.shape[1]
     q = gy.shape[0] * math.prod(out_shape)
+    # OpenBLAS runs the product faster with the larger of the two small sides as its rows (about
+    # 1.2-1.6x for a ResNet's layers, one thread): compute gw^T = col @ gy^T when C k > O.
+    rows_first = col.size // (groups * q) > o // groups
     if groups == 1:
-        gw = gy_cm.reshape(o, q) @ col.reshape(-1, q).T
+        gw = (col.reshape(-1, q) @ gy_cm.reshape(o, q).T).T if rows_first else \
+            gy_cm.reshape(o, q) @ col.reshape(-1, q).T
+    elif rows_first:
+        gw = np.matmul(col.reshape(groups, -1, q),
+                       gy_cm.reshape(groups, o // groups, q).swapaxes(1, 2)).swapaxes(1, 2)
     else:
         gw = np.matmul(gy_cm.reshape(groups, o // groups, q),
                        col.reshape(groups, -1, q).swapaxes(1, 2))
