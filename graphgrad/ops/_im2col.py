@@ -138,11 +138,12 @@ def col2im(col: np.ndarray, spatial, kernel, stride, pads, dilation) -> np.ndarr
     return np.ascontiguousarray(buf[interior(spatial, pads)])
 
 
-def im2col_cm(x: np.ndarray, kernel, stride, pads, dilation, out_shape) -> np.ndarray:
-    """Channel-major columns ``(C, *kernel, N, *out_shape)`` of ``x`` ``(N, C, *spatial)``."""
+def im2col_cm(x: np.ndarray, kernel, stride, pads, dilation, out_shape, out=None) -> np.ndarray:
+    """Channel-major columns ``(C, *kernel, N, *out_shape)`` of ``x`` ``(N, C, *spatial)`` (into
+    ``out`` when given, else into a workspace array)."""
     xt = pad_array(x, pads).swapaxes(0, 1)
     n, c = x.shape[:2]
-    col = workspace((c,) + tuple(kernel) + (n,) + tuple(out_shape), x.dtype)
+    col = workspace((c,) + tuple(kernel) + (n,) + tuple(out_shape), x.dtype) if out is None else out
     for off in offsets(kernel):
         col[(slice(None),) + off] = xt[window(off, stride, dilation, out_shape)]
     return col
@@ -154,8 +155,9 @@ def shift_grid(out_shape, kernel, stride, dilation) -> tuple:
     return tuple(o + (k - 1) * d // s for o, k, s, d in zip(out_shape, kernel, stride, dilation))
 
 
-def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape) -> np.ndarray:
-    """The adjoint of ``im2col_cm``: scatter-add ``(C, *k, N, *grid)`` into ``(N, C, *spatial)``.
+def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape, out=None) -> np.ndarray:
+    """The adjoint of ``im2col_cm``: scatter-add ``(C, *k, N, *grid)`` into ``(N, C, *spatial)``
+    (into ``out`` when given).
 
     ``col`` is laid out on ``shift_grid(out_shape, ...)`` with zeros outside ``out_shape``. Kernel
     offset ``t`` sends output position ``o`` to padded position ``(o + t d // s) s + t d % s``: to
@@ -180,7 +182,10 @@ def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape) -> np
             start = sum(t * d // s * e for t, s, d, e in zip(off, stride, dilation, step))
             target = acc_phase[:, start:]
             target += col[(slice(None),) + off].reshape(c, block)[:, :block - start]
-    out = np.zeros((n, c) + tuple(spatial), dtype=col.dtype)
+    if out is None:
+        out = np.zeros((n, c) + tuple(spatial), dtype=col.dtype)
+    else:
+        out.fill(0)
     for acc_phase, phase in zip(acc, phase_of):
         src, dst = [slice(None), slice(None)], [slice(None), slice(None)]
         for r, s, (lo, _), size, g in zip(phase, stride, pads, spatial, grid):

@@ -241,6 +241,29 @@ def test_kernel_covering_the_input_gradcheck_and_fast_path(transpose):
         np.testing.assert_allclose(a.numpy(), r.detach().numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_batch_chunks_give_the_same_results(monkeypatch, cache, groups):
+    """Column matrices built and multiplied a few images at a time (``_conv_arrays.CHUNK_BYTES``),
+    with the forward's columns kept for the weight gradient or rebuilt chunk by chunk."""
+    from graphgrad.ops import _conv_arrays
+
+    torch = torch_or_skip()
+    monkeypatch.setattr(_conv_arrays, "CHUNK_BYTES", 1500)  # 1 to 3 images per chunk
+    monkeypatch.setattr(_conv_arrays, "COL_CACHE_BYTES", 2 ** 30 if cache else 0)
+    rng = np.random.default_rng(13)
+    conv = [rng.standard_normal((7, 4, 6, 5)), rng.standard_normal((6, 4 // groups, 3, 2)),
+            rng.standard_normal(6)]
+    compare_with_torch(lambda *a: F.conv2d(*a, stride=(1, 2), padding=1, groups=groups),
+                       lambda *a: torch.nn.functional.conv2d(*a, stride=(1, 2), padding=1,
+                                                             groups=groups), conv)
+    transposed = [rng.standard_normal((7, 4, 3, 4)), rng.standard_normal((4, 6 // groups, 4, 3)),
+                  rng.standard_normal(6)]
+    compare_with_torch(lambda *a: F.conv_transpose2d(*a, stride=2, padding=1, groups=groups),
+                       lambda *a: torch.nn.functional.conv_transpose2d(*a, stride=2, padding=1,
+                                                                       groups=groups), transposed)
+
+
 def test_lecture_example_1d_conv_output_size():
     """W=5, F=3, S=2, P=1: (5 - 3 + 2)/2 + 1 = 3 outputs."""
     x = graphgrad.tensor([[[0.0, 1.0, 2.0, -1.0, 1.0]]])
