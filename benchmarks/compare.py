@@ -187,6 +187,35 @@ def print_program_table(rows: list) -> None:
               f"\n               graphgrad {r['runs']['graphgrad'][0]['last_line']!r}")
 
 
+def markdown(path: str) -> str:
+    """The table of a results file as Markdown, for docs/performance.md."""
+    with open(path) as f:
+        report = json.load(f)
+    m = report["machine"]
+    lines = [f"Measured {m['date']} on {m['cpus']} CPUs ({m['cpu']}), {m['threads']} thread(s), "
+             f"{report['repeats']} alternated runs each, medians; load average "
+             f"{m['load_before'][0]:.1f} before, {m['load_after'][0]:.1f} after; graphgrad at "
+             f"{m['graphgrad_commit']}, torch {m['torch']}, numpy {m['numpy']}. "
+             f"Command: `{m['command']}`.", ""]
+    if report["mode"] == "programs":
+        lines += ["| program | PyTorch (s) | graphgrad (s) | PyTorch time / graphgrad time | peak RSS "
+                  "PyTorch / graphgrad |", "|---|---:|---:|---:|---:|"]
+        for r in report["results"]:
+            lines.append(f"| {r['program']}: {r['about']} | {r['torch']['wall_s']:.1f} | "
+                         f"{r['graphgrad']['wall_s']:.1f} | **{r['ratio']:.2f}x** | "
+                         f"{r['torch']['peak_rss_mib']:.0f} / {r['graphgrad']['peak_rss_mib']:.0f} MiB |")
+        return "\n".join(lines)
+    lines += ["| workload | unit | PyTorch | graphgrad | ratio | target | CPU-time ratio | peak RSS "
+              "PyTorch / graphgrad |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in report["results"]:
+        target = f"{r['target']:.1f}x" if r["target"] else "-"
+        lines.append(f"| {r['workload']}: {r['about']} | {r['unit']} | {r['torch']['throughput']:,.0f} | "
+                     f"{r['graphgrad']['throughput']:,.0f} | **{r['ratio']:.2f}x** | {target} | "
+                     f"{r['cpu_ratio']:.2f}x | {r['torch']['peak_rss_mib']:.0f} / "
+                     f"{r['graphgrad']['peak_rss_mib']:.0f} MiB |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------ the report
 def machine_report(threads) -> dict:
     import numpy
@@ -254,7 +283,12 @@ def main():
                         help="folder with mnist/ (../shared/data)")
     parser.add_argument("--json", default=os.path.join(HERE, "results", "compare.json"),
                         help="where to write the results")
+    parser.add_argument("--markdown", metavar="JSON",
+                        help="print the table of an earlier results file as Markdown, and exit")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(args.markdown))
+        return
     env = child_env(args.threads)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, env.get("PYTHONPATH")) if p)
     report = machine_report(args.threads)

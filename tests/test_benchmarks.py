@@ -34,6 +34,9 @@ def test_compare_runs_both_contenders_in_fresh_processes_and_writes_json(tmp_pat
             assert all(p["threads"] == 1 for p in run["blas"])
         assert row["ratio"] == pytest.approx(
             row["graphgrad"]["throughput"] / row["torch"]["throughput"])
+    table = subprocess.run([sys.executable, os.path.join(BENCH, "compare.py"), "--markdown", str(out)],
+                           capture_output=True, text=True, check=True).stdout
+    assert "load average" in table and table.count("\n| mlp") == 1 and "| op-overhead" in table
 
 
 def test_programs_are_ported_by_their_import_lines_only():
