@@ -181,6 +181,7 @@ def set_num_threads(n: int) -> None:
     from threadpoolctl import ThreadpoolController
 
     ThreadpoolController().select(user_api="blas").limit(limits=int(n))
+    _intra_op_threads[0] = int(n)
 
 
 def get_num_threads() -> int:
@@ -189,3 +190,14 @@ def get_num_threads() -> int:
 
     info = ThreadpoolController().select(user_api="blas").info()
     return max((i["num_threads"] for i in info), default=1)
+
+
+_intra_op_threads = [None]
+
+
+def intra_op_threads() -> int:
+    """How many threads graphgrad's own array loops may use (``ops._parallel``): the BLAS thread
+    count, read once (``set_num_threads`` changes both)."""
+    if _intra_op_threads[0] is None:
+        _intra_op_threads[0] = get_num_threads()
+    return _intra_op_threads[0]

@@ -36,6 +36,8 @@ def probe(opt_out: str | None):
            if not k.startswith("MALLOC_") and k != "GRAPHGRAD_KEEP_FREED_MEMORY"}
     if opt_out is not None:
         env["GRAPHGRAD_KEEP_FREED_MEMORY"] = opt_out
+    # one thread: temporaries made by intra-op worker threads come from other malloc arenas
+    env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = "1"
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True,
                          env=env).stdout.split()
     return out[-2] == "True", int(out[-1])

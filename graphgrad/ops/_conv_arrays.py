@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ._im2col import col2im_cm, im2col_cm, release, shift_grid, workspace
+from ._parallel import parallel_for
 
 # The forward's column array is kept for the weight gradient when it is at most this large
 # (saves redoing im2col in backward); larger ones are rebuilt chunk by chunk, trading time for memory.
@@ -36,7 +37,7 @@ def to_channel_major(a: np.ndarray) -> np.ndarray:
     """``(N, C, *s)`` -> contiguous ``(C, N, *s)`` (a workspace array: release it after use)."""
     t = a.swapaxes(0, 1)
     out = workspace(t.shape, a.dtype)
-    np.copyto(out, t)
+    parallel_for(lambda lo, hi: np.copyto(out[lo:hi], t[lo:hi]), len(out), 2 * out.nbytes)
     return out
 
 
@@ -81,16 +82,25 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
         else:
             y2 = _matmul(w2, chunk.reshape(groups, -1, q), (groups, o // groups, q), x.dtype)
         y = y2.reshape((o, e - s) + tuple(out_shape)).swapaxes(0, 1)
-        if bias is not None:  # the layout change and the bias in one pass
-            np.add(y, _bias_shape(bias, nd), out=out[s:e])
-        else:
-            np.copyto(out[s:e], y)
+        _to_output(out[s:e], y, bias)
         release(y2)
         if keep:
             col = chunk
         else:
             release(chunk)
     return out, col
+
+
+def _to_output(out, y, bias):
+    """``out[:] = y (+ bias per channel)``: the layout change and the bias in one pass."""
+    b = None if bias is None else _bias_shape(bias, y.ndim - 2)
+
+    def write(lo, hi):
+        if b is None:
+            np.copyto(out[lo:hi], y[lo:hi])
+        else:
+            np.add(y[lo:hi], b, out=out[lo:hi])
+    parallel_for(write, len(out), 2 * out.nbytes)
 
 
 def _weight_product(col2, gy2, groups, o):
@@ -140,8 +150,12 @@ def _on_grid(x_cm: np.ndarray, grid) -> np.ndarray:
     """``x_cm`` ``(O, N, *in)`` copied into the top-left corner of a zeroed ``(O, N, *grid)``
     workspace array (``grid`` >= ``in`` in every dim)."""
     out = workspace(x_cm.shape[:2] + tuple(grid), x_cm.dtype)
-    out.fill(0)
-    out[(slice(None), slice(None)) + tuple(slice(0, s) for s in x_cm.shape[2:])] = x_cm
+    corner = (slice(None), slice(None)) + tuple(slice(0, s) for s in x_cm.shape[2:])
+
+    def place(lo, hi):
+        out[lo:hi].fill(0)
+        out[lo:hi][corner] = x_cm[lo:hi]
+    parallel_for(place, len(out), 2 * out.nbytes)
     return out
 
 
@@ -184,7 +198,7 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     if own_x:
         release(x_cm)
     if bias is not None:
-        out += _bias_shape(bias, len(spatial))
+        _to_output(out, out, bias)
     return out
 
 
