@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .. import backend
 
-MIN_BYTES = 512 * 1024  # of memory touched per thread
+MIN_BYTES = 2 ** 20  # of memory touched per thread (~50 us of copying, against a ~20-30 us hand-off)
 
 _pool: list = [None, 0]  # the executor and its number of workers
 _local = threading.local()
