@@ -18,6 +18,17 @@ class Workload:
     about: str  # one line for the table's notes
 
 
+def _classifier_step(F, model, opt, x, y):
+    """One step of a classifier: cross-entropy, backward, optimizer; returns the loss."""
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def mlp(torch, tiny):
     """Flatten-Linear(784,512)-ReLU-Linear(512,10), cross-entropy, SGD, batch 64."""
     nn, F = torch.nn, torch.nn.functional
@@ -25,14 +36,8 @@ def mlp(torch, tiny):
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return Workload(step, batch, "images/s", f"MLP 784-512-10, SGD, batch {batch}")
+    return Workload(_classifier_step(F, model, opt, x, y), batch, "images/s",
+                    f"MLP 784-512-10, SGD, batch {batch}")
 
 
 def _mnist_cnn(nn):
@@ -51,14 +56,8 @@ def cnn_train(torch, tiny):
     model = _mnist_cnn(torch.nn)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return Workload(step, batch, "images/s", f"{CNN} training, SGD, batch {batch}")
+    return Workload(_classifier_step(torch.nn.functional, model, opt, x, y), batch, "images/s",
+                    f"{CNN} training, SGD, batch {batch}")
 
 
 def cnn_infer(torch, tiny):
@@ -201,14 +200,8 @@ def resnet20(torch, tiny):
     model = ResNet20()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     x, y = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return Workload(step, batch, "images/s", f"ResNet-20 (CIFAR, 32x32), SGD momentum, batch {batch}")
+    return Workload(_classifier_step(F, model, opt, x, y), batch, "images/s",
+                    f"ResNet-20 (CIFAR, 32x32), SGD momentum, batch {batch}")
 
 
 def op_overhead(torch, tiny):

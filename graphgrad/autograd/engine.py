@@ -237,6 +237,8 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
 
 
 def _add_to_buffer(buffers, edge, g, routed, create_graph):
+    """Sum ``g`` into the gradient buffer of ``edge`` (``run_backward`` inlines this for its common
+    case, where it runs once per edge of the graph)."""
     node, nr = edge
     buf = buffers.get(node)
     if buf is None:
