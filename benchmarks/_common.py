@@ -1,32 +1,64 @@
-"""Shared benchmark helpers: timing with medians, BLAS kernel report, and the run instructions.
+"""Shared benchmark helpers: the environment a benchmark process gets, and what it reports about
+itself (peak memory, threads, BLAS kernel), so that every figure says how it was measured.
 
-Run every benchmark as ../shared/PERF.md says, with OpenBLAS's kernel variables unset in that command
-only:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/<script>.py
-Both frameworks run in the same process, so they share the allocator and the machine's state; the
-ratio between them is the figure to quote (absolute times drift on shared machines)."""
+Run benchmarks as ../shared/PERF.md says: OpenBLAS's kernel variables unset for the measured
+process only (``compare.py`` does that for its children), one framework per process.
+"""
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import time
 
+# Variables that pin OpenBLAS to an older, slower kernel on the project's machine (PERF.md).
+OPENBLAS_KERNEL_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-def blas_report() -> str:
+
+def child_env(threads: int | None) -> dict:
+    """The environment of a measured process: OpenBLAS kernel overrides removed and, when
+    ``threads`` is given, every thread pool (OpenMP, OpenBLAS, MKL) set to that many threads."""
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_KERNEL_VARIABLES}
+    if threads:
+        env.update({k: str(threads) for k in THREAD_VARIABLES})
+    return env
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def blas_pools() -> list:
+    """The native thread pools loaded in this process (threadpoolctl): library, kernel, threads."""
     try:
         from threadpoolctl import threadpool_info
-
-        info = [f"{i.get('internal_api')}:{i.get('architecture')}x{i.get('num_threads')}"
-                for i in threadpool_info()]
-        kernels = ", ".join(info)
     except ImportError:
-        kernels = "threadpoolctl not installed"
-    unset = "OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ
-    note = "" if unset else "  (warning: OPENBLAS_CORETYPE/L2_SIZE set; see PERF.md)"
-    return f"BLAS: {kernels}{note}"
+        return []
+    return [{"api": i.get("internal_api"), "kernel": i.get("architecture"),
+             "threads": i.get("num_threads"), "version": i.get("version")} for i in threadpool_info()]
+
+
+def blas_report() -> str:
+    """One line: the loaded BLAS/OpenMP pools, and a warning if OpenBLAS's kernel is pinned."""
+    pools = ", ".join(f"{p['api']}:{p['kernel']}x{p['threads']}" for p in blas_pools()) or "none"
+    pinned = [k for k in OPENBLAS_KERNEL_VARIABLES if k in os.environ]
+    note = f"  (warning: {', '.join(pinned)} set; see PERF.md)" if pinned else ""
+    return f"BLAS: {pools}{note}"
+
+
+def process_report(lib) -> dict:
+    """What a measured process ran with: library version, threads, BLAS pools, peak RSS."""
+    get_threads = getattr(lib, "get_num_threads", None)
+    return {"version": getattr(lib, "__version__", "?"),
+            "num_threads": get_threads() if get_threads else None,
+            "blas": blas_pools(), "peak_rss_mib": peak_rss_mib()}
 
 
 def throughput(step, items_per_step: int, warmup: int = 5, repeats: int = 7, min_time: float = 0.5):
-    """Median items/s of ``step()`` over ``repeats`` timed blocks of at least ``min_time`` s each."""
+    """Median items/s of ``step()`` over ``repeats`` timed blocks of at least ``min_time`` s each
+    (one library in one process: for graphgrad-only benchmarks such as bench_data.py)."""
     for _ in range(warmup):
         step()
     rates = []
@@ -40,41 +72,3 @@ def throughput(step, items_per_step: int, warmup: int = 5, repeats: int = 7, min
                 break
         rates.append(n * items_per_step / elapsed)
     return statistics.median(rates)
-
-
-def interleaved(steps: dict, items_per_step: int, rounds: int = 5, **kw) -> dict:
-    """Measure several contenders in alternation (A B A B ...) so drift hits them equally; medians."""
-    results = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            results[name].append(throughput(step, items_per_step, repeats=1, **kw))
-    return {name: statistics.median(v) for name, v in results.items()}
-
-
-def cpu_time_per_step(steps: dict, warmup: int = 5, n: int = 50) -> dict:
-    """Median CPU seconds per call of each step with BLAS and PyTorch limited to one thread.
-
-    On a machine that other processes keep busy, wall-clock ratios swing widely; the CPU time of one
-    thread measures the work each framework does, free of waiting for a busy second core."""
-    import time
-
-    from threadpoolctl import threadpool_limits
-
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
-    out = {}
-    with threadpool_limits(1):
-        for name, step in steps.items():
-            for _ in range(warmup):
-                step()
-            times = []
-            for _ in range(n):
-                start = time.process_time()
-                step()
-                times.append(time.process_time() - start)
-            out[name] = statistics.median(times)
-    return out

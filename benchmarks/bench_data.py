@@ -2,7 +2,7 @@
 
 Per transform: one 28x28 uint8 MNIST digit (from the embedded MNISTSample) through the transform,
 repeated. Then a batch of 64 digits through RandomRotation + RandomAffine + ToTensor +
-RandomErasing, timed against one graphgrad training step of the CNN of bench_cnn.py (batch 64)
+RandomErasing, timed against one graphgrad training step of compare.py's CNN workload (batch 64)
 measured in the same run: the augmentation should take well under the step. Last, a full epoch
 of the 4,000 training digits through a DataLoader with that augmentation, with 0 and 2 workers.
 Run:
@@ -20,6 +20,7 @@ from graphgrad.utils.data import DataLoader
 from graphgrad.vision import transforms as T
 from graphgrad.vision.datasets import MNISTSample
 from _common import blas_report, throughput
+from workloads import cnn_train
 
 PER_IMAGE = {
     "ToTensor": T.ToTensor(),
@@ -43,29 +44,10 @@ AUGMENT = T.Compose([T.RandomRotation(15), T.RandomAffine(0, translate=(0.1, 0.1
                      T.ToTensor(), T.RandomErasing(p=0.5)])
 
 
-def cnn_step_seconds(batch: int = 64) -> float | None:
-    """Seconds for one graphgrad training step of bench_cnn.py's CNN (None if nn lacks a layer)."""
-    try:
-        import graphgrad.nn as nn
-        import graphgrad.optim as optim
-
-        model = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
-        opt = optim.SGD(model.parameters(), lr=0.01)
-    except (AttributeError, ImportError):
-        return None
-    x = graphgrad.randn(batch, 1, 28, 28)
-    y = graphgrad.randint(0, 10, (batch,))
-
-    def step():
-        loss = nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    return batch / throughput(step, batch, warmup=2, repeats=5, min_time=0.3)
+def cnn_step_seconds() -> float:
+    """Seconds for one graphgrad training step of compare.py's CNN workload (batch 64)."""
+    work = cnn_train(graphgrad, tiny=False)
+    return work.items / throughput(work.step, work.items, warmup=2, repeats=5, min_time=0.3)
 
 
 def main() -> None:
@@ -94,9 +76,8 @@ def main() -> None:
     print(f"\nbatch of 64: rotation + affine + ToTensor + erasing: {rate:,.0f} images/s, "
           f"{aug_s * 1e3:.1f} ms per batch")
     step_s = cnn_step_seconds()
-    if step_s is not None:
-        print(f"one graphgrad CNN training step (batch 64): {step_s * 1e3:.1f} ms; augmentation "
-              f"takes {aug_s / step_s:.2f}x of it")
+    print(f"one graphgrad CNN training step (batch 64): {step_s * 1e3:.1f} ms; augmentation "
+          f"takes {aug_s / step_s:.2f}x of it")
 
     ds = MNISTSample(train=True, transform=AUGMENT)
     for workers in (0, 2):

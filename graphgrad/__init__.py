@@ -4,12 +4,12 @@
 """
 import math as _math
 
-from . import backend
+from . import allocator, backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
 from .autograd import no_grad, set_grad_enabled
 from .backend import (Generator, bool_, default_generator, dtype, float16, float32, float64,
-                      get_default_dtype, initial_seed, int8, int16, int32, int64, manual_seed,
-                      set_default_dtype, uint8)
+                      get_default_dtype, get_num_threads, initial_seed, int8, int16, int32, int64,
+                      manual_seed, set_default_dtype, set_num_threads, uint8)
 from .ops import *  # noqa: F401,F403
 from . import autograd, ops  # noqa: F401
 from . import distributed  # noqa: F401
@@ -20,6 +20,10 @@ from . import onnx  # noqa: F401,E402  (graphgrad.onnx.export; the onnx package 
 from . import accelerator, backends, cuda, distributions, linalg, special  # noqa: F401,E402
 from . import testing, version  # noqa: F401,E402
 from .models.summary import summary  # noqa: F401
+
+# Freed memory stays in the process for reuse (no page faults on every step's temporaries);
+# GRAPHGRAD_KEEP_FREED_MEMORY=0 opts out. See graphgrad/allocator.py and docs/performance.md.
+allocator.configure_from_environment()
 
 # PyTorch's dtype aliases; defined here so that no module of graphgrad shadows the builtins.
 half = float16

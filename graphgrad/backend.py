@@ -165,3 +165,39 @@ def initial_seed() -> int:
 def rng(generator: Generator | None = None) -> np.random.Generator:
     """The NumPy generator to draw from: ``generator``'s, or the package default."""
     return (generator or default_generator).rng
+
+
+# ----------------------------------------------------------------------------------- threads
+# graphgrad's parallel work is the BLAS library's (matrix products and convolutions); NumPy's
+# elementwise ops run on one thread. threadpoolctl finds whichever BLAS NumPy loaded (OpenBLAS, MKL,
+# BLIS, Accelerate) and sets its thread count through that library's own API.
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in the BLAS library behind NumPy, as ``torch.set_num_threads``: it applies
+    to the BLAS libraries loaded in the process (NumPy's is, once graphgrad is imported)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    from threadpoolctl import ThreadpoolController
+
+    ThreadpoolController().select(user_api="blas").limit(limits=int(n))
+    _intra_op_threads[0] = int(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads the BLAS library behind NumPy uses (``torch.get_num_threads``)."""
+    from threadpoolctl import ThreadpoolController
+
+    info = ThreadpoolController().select(user_api="blas").info()
+    return max((i["num_threads"] for i in info), default=1)
+
+
+_intra_op_threads = [None]
+
+
+def intra_op_threads() -> int:
+    """How many threads graphgrad's own array loops may use (``ops._parallel``): the BLAS thread
+    count, read once (``set_num_threads`` changes both)."""
+    if _intra_op_threads[0] is None:
+        _intra_op_threads[0] = get_num_threads()
+    return _intra_op_threads[0]

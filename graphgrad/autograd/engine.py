@@ -110,19 +110,20 @@ def _initial_grads(outputs, grad_outputs, create_graph, op):
 def _topological_order(root_nodes):
     """All nodes reachable from ``root_nodes``, each after every node that feeds it a gradient."""
     indegree = {}
-    seen = set(root_nodes)
-    stack = list(seen)
+    stack = list(root_nodes)
     while stack:
         node = stack.pop()
         for edge in node._next:
             if edge is None:
                 continue
             child = edge[0]
-            indegree[child] = indegree.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    ready = [n for n in seen if n not in indegree]
+            if child in indegree:
+                indegree[child] += 1
+            else:
+                indegree[child] = 1
+                if child not in root_nodes:  # a root is walked from the start
+                    stack.append(child)
+    ready = [n for n in root_nodes if n not in indegree]
     order = []
     while ready:
         node = ready.pop()
@@ -131,8 +132,9 @@ def _topological_order(root_nodes):
             if edge is None:
                 continue
             child = edge[0]
-            indegree[child] -= 1
-            if indegree[child] == 0:
+            left = indegree[child] - 1
+            indegree[child] = left
+            if not left:
                 ready.append(child)
     return order
 
@@ -177,6 +179,9 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
             routed[_owner(g)] = 2  # the caller's array: never store it as .grad
     prev_mode = grad_mode._enabled[0]
     grad_mode._enabled[0] = create_graph
+    # The common case (no targets, no graph of the backward) runs with the helpers inlined: per
+    # node, Python overhead is most of the cost of a small op's backward.
+    fast = target_nodes is None and not create_graph
     try:
         for node in order:
             buf = buffers.pop(node, None)
@@ -184,29 +189,48 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
                 continue
             if target_nodes is not None and node not in needed:
                 continue
-            _apply_pre_hooks(node, buf, create_graph)
+            is_leaf = type(node) is AccumulateGrad
+            if node._pre_hooks is not None or node._retain_hooks is not None or (
+                    is_leaf and node.variable._hooks):
+                _apply_pre_hooks(node, buf, create_graph)
             if captured:
                 for nr, g in enumerate(buf):
                     if (node, nr) in captured and g is not None:
                         captured[(node, nr)] = g
-            if isinstance(node, AccumulateGrad):
+            if is_leaf:
                 if accumulate and (target_nodes is None or node in target_nodes):
                     _accumulate(node.variable, buf[0], create_graph, routed)
                     for hook in list(getattr(node.variable, "_post_acc_hooks", None) or ()):
                         hook(node.variable)
                 continue
-            if target_nodes is not None and not any(
-                    e is not None and e[0] in needed for e in node._next):
-                continue
-            grads_in = _call_node(node, buf, create_graph)
-            if not retain_graph:
-                node._release()
-            for i, edge in enumerate(node._next):
-                if edge is None:
+            if not fast:
+                if target_nodes is not None and not any(
+                        e is not None and e[0] in needed for e in node._next):
                     continue
-                g = grads_in[i]
-                if g is not None:
-                    _add_to_buffer(buffers, edge, g, routed, create_graph)
+                grads_in = _call_node(node, buf, create_graph)
+                if not retain_graph:
+                    node._release()
+                for i, edge in enumerate(node._next):
+                    if edge is not None and grads_in[i] is not None:
+                        _add_to_buffer(buffers, edge, grads_in[i], routed, create_graph)
+                continue
+            grads_in = _call_node_arrays(node, buf)
+            if not retain_graph and node._saved is not None:
+                node._saved = None
+                node._freed = True
+            for edge, g in zip(node._next, grads_in):
+                if edge is None or g is None:
+                    continue
+                child, nr = edge
+                cbuf = buffers.get(child)
+                if cbuf is None:
+                    cbuf = buffers[child] = [None] * len(child._out_meta)
+                if cbuf[nr] is None:
+                    cbuf[nr] = g
+                    key = id(g) if g.base is None else _owner(g)
+                    routed[key] = routed.get(key, 0) + 1
+                else:
+                    cbuf[nr] = cbuf[nr] + g
     finally:
         grad_mode._enabled[0] = prev_mode
     if targets is not None:
@@ -215,6 +239,8 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
 
 
 def _add_to_buffer(buffers, edge, g, routed, create_graph):
+    """Sum ``g`` into the gradient buffer of ``edge`` (``run_backward`` inlines this for its common
+    case, where it runs once per edge of the graph)."""
     node, nr = edge
     buf = buffers.get(node)
     if buf is None:
@@ -282,6 +308,40 @@ def _call_node(node, buf, create_graph):
     if anomaly._enabled[0]:
         anomaly.check_backward(node, [g if not isinstance(g, Tensor) else g._data
                                       for g in checked if g is not None])
+    return checked
+
+
+def _call_node_arrays(node, buf):
+    """``_call_node`` without ``create_graph``: gradients are arrays, checked against the inputs'
+    shapes and dtypes (the result has one entry per input; None where no gradient flows)."""
+    if len(buf) > 1 and node.materialize_grads and any(g is None for g in buf):
+        buf = [g if g is not None or m is None else _zeros(m, False)
+               for g, m in zip(buf, node._out_meta)]
+    if node.backward_arrays is not None:
+        result = type(node).backward_arrays(node, *buf)
+    else:
+        tensors = [Tensor._make(g) if g is not None else None for g in buf]
+        result = type(node).backward(node, *tensors)
+    if type(result) is not tuple:
+        result = (result,)
+    n_inputs = len(node._next)
+    if len(result) != n_inputs and (len(result) < n_inputs or any(
+            r is not None for r in result[n_inputs:])):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {n_inputs}, got {len(result)})")
+    checked = []
+    meta = node._in_meta
+    for i, edge in enumerate(node._next):
+        g = result[i]
+        if edge is None or g is None:
+            checked.append(None)
+        elif type(g) is np.ndarray and g.shape == meta[i][0] and g.dtype == meta[i][1]:
+            checked.append(g)
+        else:
+            checked.append(_check_grad(node, i, g, False))
+    if anomaly._enabled[0]:
+        anomaly.check_backward(node, [g for g in checked if g is not None])
     return checked
 
 

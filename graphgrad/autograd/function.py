@@ -326,7 +326,8 @@ def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
     in_meta = []
     for a, need in zip(args, needs):
         if need:
-            edges.append(a._edge())
+            node = a.grad_fn  # a._edge(), inlined: this runs once per input of every op
+            edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
             data = a._data
             in_meta.append((data.shape, data.dtype))
         else:
@@ -334,7 +335,8 @@ def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
             in_meta.append(None)
     ctx._next = tuple(edges)
     ctx._in_meta = tuple(in_meta)
-    ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
+    ctx._out_meta = ((outs[0].shape, outs[0].dtype),) if len(outs) == 1 else tuple(
+        [(o.shape, o.dtype) for o in outs])
     to_save = ctx.__dict__.pop("_to_save", None)
     if to_save:
         ctx._saved = tuple([_classify(item, args, outs, out_vcs, raw_outs) for item in to_save])

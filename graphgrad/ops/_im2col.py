@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from ._parallel import parallel_for
+
 # A small free list for the large temporaries of convolution (column arrays, GEMM results, layout
 # copies) that never leave graphgrad's ops. Reusing them between training steps avoids faulting
 # in fresh pages for every multi-megabyte temporary (see PERF.md: ~2.3 us per 4 KiB page here).
@@ -80,8 +82,13 @@ def pad_array(x: np.ndarray, pads, value=0.0) -> np.ndarray:
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
-    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
-    out[interior(x.shape[2:], pads)] = x
+    out = np.empty(shape, x.dtype)
+    inside = interior(x.shape[2:], pads)
+
+    def fill(first, last):  # images [first, last)
+        out[first:last].fill(value)
+        out[first:last][inside] = x[first:last]
+    parallel_for(fill, len(out), 2 * out.nbytes)
     return out
 
 
@@ -138,13 +145,18 @@ def col2im(col: np.ndarray, spatial, kernel, stride, pads, dilation) -> np.ndarr
     return np.ascontiguousarray(buf[interior(spatial, pads)])
 
 
-def im2col_cm(x: np.ndarray, kernel, stride, pads, dilation, out_shape) -> np.ndarray:
-    """Channel-major columns ``(C, *kernel, N, *out_shape)`` of ``x`` ``(N, C, *spatial)``."""
+def im2col_cm(x: np.ndarray, kernel, stride, pads, dilation, out_shape, out=None) -> np.ndarray:
+    """Channel-major columns ``(C, *kernel, N, *out_shape)`` of ``x`` ``(N, C, *spatial)`` (into
+    ``out`` when given, else into a workspace array)."""
     xt = pad_array(x, pads).swapaxes(0, 1)
     n, c = x.shape[:2]
-    col = workspace((c,) + tuple(kernel) + (n,) + tuple(out_shape), x.dtype)
-    for off in offsets(kernel):
-        col[(slice(None),) + off] = xt[window(off, stride, dilation, out_shape)]
+    col = workspace((c,) + tuple(kernel) + (n,) + tuple(out_shape), x.dtype) if out is None else out
+    taps = list(offsets(kernel))
+
+    def copy_taps(first, last):
+        for off in taps[first:last]:
+            col[(slice(None),) + off] = xt[window(off, stride, dilation, out_shape)]
+    parallel_for(copy_taps, len(taps), 2 * col.nbytes)
     return col
 
 
@@ -154,8 +166,9 @@ def shift_grid(out_shape, kernel, stride, dilation) -> tuple:
     return tuple(o + (k - 1) * d // s for o, k, s, d in zip(out_shape, kernel, stride, dilation))
 
 
-def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape) -> np.ndarray:
-    """The adjoint of ``im2col_cm``: scatter-add ``(C, *k, N, *grid)`` into ``(N, C, *spatial)``.
+def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape, out=None) -> np.ndarray:
+    """The adjoint of ``im2col_cm``: scatter-add ``(C, *k, N, *grid)`` into ``(N, C, *spatial)``
+    (into ``out`` when given).
 
     ``col`` is laid out on ``shift_grid(out_shape, ...)`` with zeros outside ``out_shape``. Kernel
     offset ``t`` sends output position ``o`` to padded position ``(o + t d // s) s + t d % s``: to
@@ -174,14 +187,22 @@ def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape) -> np
     for off in offsets(kernel):
         phase_of.setdefault(tuple(t * d % s for t, s, d in zip(off, stride, dilation)), []).append(off)
     acc = workspace((len(phase_of), c, block), col.dtype)
-    acc.fill(0)
-    for acc_phase, taps in zip(acc, phase_of.values()):
-        for off in taps:
-            start = sum(t * d // s * e for t, s, d, e in zip(off, stride, dilation, step))
-            target = acc_phase[:, start:]
-            target += col[(slice(None),) + off].reshape(c, block)[:, :block - start]
-    out = np.zeros((n, c) + tuple(spatial), dtype=col.dtype)
-    for acc_phase, phase in zip(acc, phase_of):
+    shifts = [[(off, sum(t * d // s * e for t, s, d, e in zip(off, stride, dilation, step)))
+               for off in taps] for taps in phase_of.values()]
+
+    def accumulate(lo, hi):  # positions [lo, hi) of every phase's flat (N, *grid) block
+        for acc_phase, taps in zip(acc, shifts):
+            acc_phase[:, lo:hi].fill(0)
+            for off, start in taps:  # position p gets column p - start
+                first = max(lo, start)
+                if first < hi:
+                    target = acc_phase[:, first:hi]
+                    target += col[(slice(None),) + off].reshape(c, block)[:, first - start:hi - start]
+    parallel_for(accumulate, block, 3 * acc.nbytes)
+    if out is None:
+        out = np.empty((n, c) + tuple(spatial), dtype=col.dtype)
+    places = []
+    for phase in phase_of:
         src, dst = [slice(None), slice(None)], [slice(None), slice(None)]
         for r, s, (lo, _), size, g in zip(phase, stride, pads, spatial, grid):
             first = max(0, -(-(lo - r) // s))  # grid steps that land inside the unpadded image
@@ -189,6 +210,13 @@ def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape) -> np
             begin = first * s + r - lo
             src.append(slice(first, first + count))
             dst.append(slice(begin, begin + (count - 1) * s + 1, s) if count else slice(0, 0))
-        out[tuple(dst)] = acc_phase.reshape((c, n) + tuple(grid))[tuple(src)].swapaxes(0, 1)
+        places.append((tuple(src), tuple(dst)))
+
+    def interleave(first, last):  # images [first, last)
+        out[first:last].fill(0)
+        for acc_phase, (src, dst) in zip(acc, places):
+            phase_img = acc_phase.reshape((c, n) + tuple(grid))[:, first:last]
+            out[first:last][dst] = phase_img[src].swapaxes(0, 1)
+    parallel_for(interleave, n, 2 * out.nbytes)
     release(acc)
     return out

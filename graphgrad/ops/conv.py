@@ -2,8 +2,8 @@
 
 Three ops cover everything, each the others' derivative:
 
-- ``ConvNd(x, w, b)``: im2col of ``x`` (one slice copy per kernel offset) and one (batched) matrix
-  product per group.
+- ``ConvNd(x, w, b)``: im2col of ``x`` (one slice copy per kernel offset) and one matrix product
+  per group and batch chunk (``_conv_arrays.py``).
 - ``ConvTransposeNd(x, w, b)``: the adjoint of ``ConvNd`` in its input: one matrix product with
   ``w``'s transpose, then col2im (one flat add per kernel offset, see ``_im2col.col2im_cm``).
 - ``ConvWeight(x, gy)``: the weight gradient of ``ConvNd`` (bilinear in ``x`` and ``gy``).
@@ -16,134 +16,13 @@ without recording.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._im2col import col2im_cm, conv_out_size, im2col_cm, ntuple, release, shift_grid, workspace
-
-# The forward's column array is kept for the weight gradient when it is at most this large
-# (saves redoing im2col in backward); larger ones are rebuilt, trading time for memory.
-COL_CACHE_BYTES = 64 * 2 ** 20
-
-# Layout: columns are channel-major, ``(C, *k, N, *out)``, i.e. a ``(C k, N P)`` matrix, so that
-# the forward, the weight gradient and the input gradient are each ONE large matrix product per
-# group (a batched product over N would make N small BLAS calls, each a thread hand-off).
-
-
-def _to_channel_major(a: np.ndarray) -> np.ndarray:
-    """``(N, C, *s)`` -> contiguous ``(C, N, *s)`` (a workspace array: release it after use)."""
-    t = a.swapaxes(0, 1)
-    out = workspace(t.shape, a.dtype)
-    np.copyto(out, t)
-    return out
-
-
-def _matmul(a, b, shape, dtype):
-    """``a @ b`` into a workspace array of ``shape``."""
-    return np.matmul(a, b, out=workspace(shape, dtype))
-
-
-def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_col=False):
-    """Forward convolution on arrays; returns ``(y, col or None)``."""
-    n = x.shape[0]
-    o = w.shape[0]
-    col = im2col_cm(x, w.shape[2:], stride, pads, dilation, out_shape)
-    q = n * math.prod(out_shape)
-    if groups == 1:
-        y2 = _matmul(w.reshape(o, -1), col.reshape(-1, q), (o, q), x.dtype)
-    else:
-        y2 = _matmul(w.reshape(groups, o // groups, -1), col.reshape(groups, -1, q),
-                     (groups, o // groups, q), x.dtype)
-    y = y2.reshape((o, n) + tuple(out_shape)).swapaxes(0, 1)
-    out = np.empty(y.shape, dtype=y.dtype)
-    if bias is not None:  # the layout change and the bias in one pass
-        np.add(y, bias.reshape((1, o) + (1,) * len(out_shape)), out=out)
-    else:
-        np.copyto(out, y)
-    release(y2)
-    if keep_col and col.nbytes <= COL_CACHE_BYTES:
-        return out, col
-    release(col)
-    return out, None
-
-
-def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, gy_cm=None):
-    """Gradient of a convolution's weight: ``gy (O, N P) @ col^T (N P, C k)`` per group."""
-    out_shape = gy.shape[2:]
-    own_gy = gy_cm is None
-    if col is None:
-        col = im2col_cm(x, kernel, stride, pads, dilation, out_shape)
-    if own_gy:
-        gy_cm = _to_channel_major(gy)
-    c = x.shape[1]
-    o = gy.shape[1]
-    q = gy.shape[0] * math.prod(out_shape)
-    if groups == 1:
-        gw = gy_cm.reshape(o, q) @ col.reshape(-1, q).T
-    else:
-        gw = np.matmul(gy_cm.reshape(groups, o // groups, q),
-                       col.reshape(groups, -1, q).swapaxes(1, 2))
-    release(col)
-    if own_gy:
-        release(gy_cm)
-    return gw.reshape((o, c // groups) + tuple(kernel))
-
-
-def _on_grid(x_cm: np.ndarray, grid) -> np.ndarray:
-    """``x_cm`` ``(O, N, *in)`` copied into the top-left corner of a zeroed ``(O, N, *grid)``
-    workspace array (``grid`` >= ``in`` in every dim)."""
-    out = workspace(x_cm.shape[:2] + tuple(grid), x_cm.dtype)
-    out.fill(0)
-    out[(slice(None), slice(None)) + tuple(slice(0, s) for s in x_cm.shape[2:])] = x_cm
-    return out
-
-
-def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=None, x_cm=None):
-    """The adjoint of ``conv_array`` in its input: ``x`` ``(N, O, *in)`` -> ``(N, C, *spatial)``
-    with weight ``(O, C/g, *k)``. The columns are computed on ``shift_grid`` (``x`` padded with
-    zeros at the high end of each dim), which ``col2im_cm`` needs for its flat adds."""
-    n, o = x.shape[:2]
-    kernel = w.shape[2:]
-    cg = w.shape[1]
-    in_shape = x.shape[2:]
-    grid = shift_grid(in_shape, kernel, stride, dilation)
-    own_x = x_cm is None
-    if own_x:
-        x_cm = _to_channel_major(x)
-    if grid != tuple(in_shape):
-        x_grid = _on_grid(x_cm, grid)
-        if own_x:
-            release(x_cm)
-        x_cm, own_x = x_grid, True
-    q = n * math.prod(grid)
-    k = cg * math.prod(kernel)
-    if groups == 1:
-        dcol = _matmul(w.reshape(o, -1).T, x_cm.reshape(o, q), (k, q), x.dtype)
-    else:
-        dcol = _matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2),
-                       x_cm.reshape(groups, o // groups, q), (groups, k, q), x.dtype)
-    if own_x:
-        release(x_cm)
-    out = col2im_cm(dcol.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(grid)),
-                    spatial, stride, pads, dilation, in_shape)
-    release(dcol)
-    if bias is not None:
-        out += bias.reshape((1, -1) + (1,) * len(spatial))
-    return out
-
-
-def _bias_grad_array(gy: np.ndarray, gy_cm=None) -> np.ndarray:
-    # matrix-vector products: far faster than gy.sum(axis=(0, 2, ...)) in NumPy
-    n, o = gy.shape[:2]
-    if gy_cm is not None:
-        return gy_cm.reshape(o, -1) @ np.ones(gy.size // o if o else 0, dtype=gy.dtype)
-    p = gy.size // (n * o) if n * o else 0
-    per_pos = np.ones(n, dtype=gy.dtype) @ gy.reshape(n, o * p)
-    return per_pos.reshape(o, p) @ np.ones(p, dtype=gy.dtype)
-
+from ._conv_arrays import (bias_grad_array, conv_array, conv_transpose_array, conv_weight_array,
+                           to_channel_major)
+from ._im2col import conv_out_size, ntuple, release
 
 def _bias_dims(g: Tensor) -> tuple:
     return (0,) + tuple(range(2, g.ndim))
@@ -183,7 +62,7 @@ class ConvNd(ArrayFunction):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         stride, pads, dilation, groups = ctx.geom
         gx = gw = gb = None
-        gy_cm = _to_channel_major(gy)  # shared by all three gradients
+        gy_cm = to_channel_major(gy)  # shared by all three gradients
         if need_x:
             gx = conv_transpose_array(gy, w, groups, stride, pads, dilation, ctx.x_spatial,
                                       x_cm=gy_cm)
@@ -192,7 +71,7 @@ class ConvNd(ArrayFunction):
                                    gy_cm)
             ctx.col = None
         if need_b:
-            gb = _bias_grad_array(gy, gy_cm)
+            gb = bias_grad_array(gy, gy_cm)
         release(gy_cm)
         return gx, gw, gb, None, None, None, None, None
 
@@ -235,7 +114,7 @@ class ConvTransposeNd(ArrayFunction):
         if need_w:
             gw = conv_weight_array(gz, x, ctx.kernel, groups, stride, pads, dilation)
         if need_b:
-            gb = _bias_grad_array(gz)
+            gb = bias_grad_array(gz)
         return gx, gw, gb, None, None, None, None, None
 
 

@@ -15,6 +15,7 @@ from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
 from ..backend import get_default_dtype
+from ._parallel import parallel_parts
 from ._util import register_methods, sum_to
 from .arithmetic import apply_inplace
 
@@ -194,7 +195,8 @@ class Sigmoid(ArrayFunction):
 class Relu(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        out = np.empty_like(x)
+        parallel_parts(lambda o, a: np.maximum(a, 0, out=o), out, x)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(out)
         return out
@@ -212,7 +214,9 @@ class Relu(ArrayFunction):
         from .selection import masked_array
 
         (out,) = ctx.saved_arrays
-        return masked_array(_relu_mask(out), g)
+        gx = np.empty_like(g)
+        parallel_parts(lambda gxp, gp, op: masked_array(_relu_mask(op), gp, out=gxp), gx, g, out)
+        return gx
 
 
 def _relu_mask(out: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
+from ._batch_norm_arrays import batch_statistics, normalize_backward, normalize_forward
 from ._util import sum_to, sum_to_array
 
 
@@ -29,6 +30,15 @@ class Normalize(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, weight, bias, view, axes, pshape, eps, stats, batch_stats):
+        ctx.view, ctx.axes, ctx.pshape, ctx.eps = view, axes, pshape, eps
+        ctx.batch_stats = batch_stats
+        ctx.per_channel = stats is not None and _per_channel(x.shape, view, axes, pshape)
+        if ctx.per_channel:  # batch norm: the fast path of _batch_norm_arrays
+            mean, invstd = (s.reshape(-1) for s in stats)
+            ctx.mean, ctx.invstd = mean, invstd
+            ctx.const_mean = None if batch_stats else mean.reshape(pshape)
+            ctx.save_for_backward(x, weight, None)
+            return normalize_forward(x, mean, invstd, weight, bias)
         xv = x.reshape(view)
         if stats is None:
             mean = xv.mean(axis=axes, keepdims=True)
@@ -45,8 +55,6 @@ class Normalize(ArrayFunction):
             y = y + bias.reshape(pshape)
         elif y is xhat:
             y = xhat.copy()
-        ctx.view, ctx.axes, ctx.pshape, ctx.eps = view, axes, pshape, eps
-        ctx.batch_stats = batch_stats
         ctx.invstd = np.asarray(invstd, dtype=x.dtype)
         ctx.const_mean = None if batch_stats else mean
         ctx.save_for_backward(x, weight, xhat)
@@ -56,6 +64,10 @@ class Normalize(ArrayFunction):
     def backward_arrays(ctx, g):
         x, weight, xhat = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if ctx.per_channel:
+            gx, gw, gb = normalize_backward(g, x, ctx.mean, ctx.invstd, weight, ctx.batch_stats,
+                                            need_x, need_w, need_b)
+            return gx, gw, gb, None, None, None, None, None, None
         gx = gw = gb = None
         if need_w:
             gw = sum_to_array(g * xhat, ctx.pshape).reshape(ctx._in_meta[1][0])
@@ -82,7 +94,7 @@ class Normalize(ArrayFunction):
             invstd = ((xc * xc).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
         else:
             xc = xv - Tensor._make(ctx.const_mean)
-            invstd = Tensor._make(ctx.invstd)
+            invstd = Tensor._make(ctx.invstd.reshape(ctx.pshape) if ctx.per_channel else ctx.invstd)
         hv = xc * invstd
         xhat = hv.reshape(x.shape)
         gx = gw = gb = None
@@ -98,6 +110,12 @@ class Normalize(ArrayFunction):
                     dim=axes, keepdim=True)
             gx = (gv * invstd).reshape(x.shape)
         return gx, gw, gb, None, None, None, None, None, None
+
+
+def _per_channel(shape, view, axes, pshape) -> bool:
+    """Statistics per channel of an ``(N, C, *)`` input (batch norm's layout)."""
+    return (len(shape) >= 2 and tuple(view) == tuple(shape) and tuple(axes) == (0,) + tuple(
+        range(2, len(shape))) and tuple(pshape) == (1, shape[1]) + (1,) * (len(shape) - 2))
 
 
 def _check_param(p, expected: tuple, op: str, name: str):
@@ -138,15 +156,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if count <= 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {tuple(input.shape)}")
-        x = input._data
-        mean = x.mean(axis=axes, keepdims=True)
-        var = np.mean(np.square(x - mean), axis=axes, keepdims=True)
-        out = Normalize.apply(input, weight, bias, view, axes, pshape, eps,
-                              (mean, 1.0 / np.sqrt(var + eps)), True)
+        mean, var, invstd = batch_statistics(input._data, eps)
+        out = Normalize.apply(input, weight, bias, view, axes, pshape, eps, (mean, invstd), True)
         if running_mean is not None:
-            _ema_(running_mean, mean.reshape(c), momentum)
+            _ema_(running_mean, mean, momentum)
         if running_var is not None:
-            _ema_(running_var, var.reshape(c) * (count / (count - 1)), momentum)
+            _ema_(running_var, var * (count / (count - 1)), momentum)
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be given when "

@@ -18,6 +18,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
 from ._im2col import interior, ntuple, offsets, pad_array, padded_extent, pool_out_size, window
+from ._parallel import parallel_for
 
 
 # ------------------------------------------------------------------------------- geometry
@@ -71,7 +72,22 @@ def _disjoint(kernel, stride, dilation) -> bool:
 # ----------------------------------------------------------------------------- max pooling
 def max_pool_array(x, kernel, stride, pads, dilation, out_shape, need_arg=True):
     """Max over windows and the kernel offset (C order) of each maximum (the first one on ties);
-    the offsets are ``None`` when not ``need_arg``.
+    the offsets are ``None`` when not ``need_arg``. Parts of the batch run in parallel."""
+    n = x.shape[0]
+    out = np.empty(x.shape[:2] + tuple(out_shape), dtype=x.dtype)
+    arg = np.empty(out.shape, np.uint8 if math.prod(kernel) <= 256 else np.int32) if need_arg else None
+
+    def part(lo, hi):
+        o, a = _max_pool_block(x[lo:hi], kernel, stride, pads, dilation, out_shape, need_arg)
+        out[lo:hi] = o
+        if need_arg:
+            arg[lo:hi] = a
+    parallel_for(part, n, x.nbytes + 2 * out.nbytes)
+    return out, arg
+
+
+def _max_pool_block(x, kernel, stride, pads, dilation, out_shape, need_arg):
+    """``max_pool_array`` of one part of the batch.
 
     The offsets play a knock-out tournament: neighbours are compared pairwise, the left one
     winning ties, so the first maximum wins overall; NaN propagates through ``np.maximum``."""
@@ -117,16 +133,22 @@ def max_pool_scatter_array(g, arg, kernel, stride, pads, dilation, spatial):
     """Send each output gradient to the input position that won its window."""
     out_shape = g.shape[2:]
     extent = padded_extent(spatial, kernel, stride, pads, dilation, out_shape)
-    buf = np.zeros(g.shape[:2] + extent, g.dtype)
+    buf = np.empty(g.shape[:2] + extent, g.dtype)
     disjoint = _disjoint(kernel, stride, dilation)
-    mask = np.empty(arg.shape, bool)
-    for i, off in enumerate(offsets(kernel)):
-        np.equal(arg, i, out=mask)
-        view = buf[window(off, stride, dilation, out_shape)]
-        if disjoint:
-            np.multiply(g, mask, out=view)  # the views do not overlap: write, do not add
-        else:
-            view += g * mask
+    windows = [window(off, stride, dilation, out_shape) for off in offsets(kernel)]
+
+    def part(lo, hi):  # images [lo, hi)
+        b, gp, ap = buf[lo:hi], g[lo:hi], arg[lo:hi]
+        b.fill(0)
+        mask = np.empty(ap.shape, bool)
+        for i, win in enumerate(windows):
+            np.equal(ap, i, out=mask)
+            view = b[win]
+            if disjoint:
+                np.multiply(gp, mask, out=view)  # the views do not overlap: write, do not add
+            else:
+                view += gp * mask
+    parallel_for(part, len(buf), 2 * buf.nbytes)
     if extent == tuple(spatial):
         return buf
     return np.ascontiguousarray(buf[interior(spatial, pads)])

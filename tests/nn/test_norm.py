@@ -34,6 +34,22 @@ def test_batch_norm_matches_pytorch(shape, training, dtype):
     np.testing.assert_allclose(g_rv.numpy(), t_rv.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_fast_path_edge_cases_match_pytorch(affine):
+    """The per-channel fast path: no affine parameters, a non-contiguous input, an offset mean (the
+    statistics are taken centred), and an input alone requiring grad."""
+    x = randn(8, 4, 6, 5, dtype=np.float64).transpose(0, 1, 3, 2) * 0.5 + 30.0
+    params = [randn(4, seed=1), randn(4, seed=2)] if affine else []
+    compare_with_torch(lambda x, *p: F.batch_norm(x, None, None, *p, training=True),
+                       lambda x, *p: TF.batch_norm(x, None, None, *p, training=True),
+                       [x.astype(np.float32)] + params, rtol=1e-4, atol=1e-4)
+    xt = gg.tensor(x, requires_grad=True)
+    (F.batch_norm(xt, None, None, training=True) ** 3).sum().backward()
+    tt = torch.tensor(x, requires_grad=True)
+    (TF.batch_norm(tt, None, None, training=True) ** 3).sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy(), tt.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
 @pytest.mark.parametrize("normalized", [(5,), (4, 5)])
 def test_layer_norm_matches_pytorch(normalized):
     x = randn(3, 4, 5)

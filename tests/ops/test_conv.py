@@ -203,6 +203,67 @@ def test_gradient_penalty_double_backward_matches_torch():
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nd, k, stride, bias", [(1, (5,), 1, True), (2, (7, 7), 1, False),
+                                                 (2, (3, 4), 2, True), (3, (2, 3, 2), 1, True)])
+def test_kernel_covering_the_input_is_a_matrix_product_that_matches_torch(nd, k, stride, bias, dtype):
+    """A DCGAN's last convolution (7x7 kernel on a 7x7 map) and, transposed, its first layer (a 1x1
+    latent to 7x7): the matrix-product path, forward and gradients, float32 and float64."""
+    torch = torch_or_skip()
+    rng = np.random.default_rng(11)
+    conv = [rng.standard_normal((3, 4) + k).astype(dtype), rng.standard_normal((5, 4) + k).astype(dtype)]
+    transposed = [rng.standard_normal((3, 5) + (1,) * nd).astype(dtype),
+                  rng.standard_normal((5, 4) + k).astype(dtype)]
+    if bias:
+        conv.append(rng.standard_normal(5).astype(dtype))
+        transposed.append(rng.standard_normal(4).astype(dtype))
+    compare_with_torch(lambda *a: getattr(F, f"conv{nd}d")(*a, stride=stride),
+                       lambda *a: getattr(torch.nn.functional, f"conv{nd}d")(*a, stride=stride),
+                       conv, **TOL[dtype])
+    compare_with_torch(lambda *a: getattr(F, f"conv_transpose{nd}d")(*a, stride=stride),
+                       lambda *a: getattr(torch.nn.functional, f"conv_transpose{nd}d")(*a, stride=stride),
+                       transposed, **TOL[dtype])
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_kernel_covering_the_input_gradcheck_and_fast_path(transpose):
+    rng = np.random.default_rng(12)
+    x_shape = (2, 3, 1, 1) if transpose else (2, 3, 4, 3)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal((3, 2, 4, 3)), rng.standard_normal(2)]
+    fn = F.conv_transpose2d if transpose else lambda x, w, b: F.conv2d(x, w.transpose(0, 1), b)
+    check_grads(fn, arrays)
+    x, w, b = (graphgrad.tensor(a, requires_grad=True) for a in arrays)
+    y = fn(x, w, b)
+    g = graphgrad.tensor(rng.standard_normal(tuple(y.shape)))
+    fast = grad(y, (x, w, b), g, retain_graph=True)
+    recorded = grad(y, (x, w, b), g, create_graph=True)
+    for a, r in zip(fast, recorded):
+        np.testing.assert_allclose(a.numpy(), r.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_batch_chunks_give_the_same_results(monkeypatch, cache, groups):
+    """Column matrices built and multiplied a few images at a time (``_conv_arrays.CHUNK_BYTES``),
+    with the forward's columns kept for the weight gradient or rebuilt chunk by chunk."""
+    from graphgrad.ops import _conv_arrays
+
+    torch = torch_or_skip()
+    monkeypatch.setattr(_conv_arrays, "CHUNK_BYTES", 1500)  # 1 to 3 images per chunk
+    monkeypatch.setattr(_conv_arrays, "COL_CACHE_BYTES", 2 ** 30 if cache else 0)
+    rng = np.random.default_rng(13)
+    conv = [rng.standard_normal((7, 4, 6, 5)), rng.standard_normal((6, 4 // groups, 3, 2)),
+            rng.standard_normal(6)]
+    compare_with_torch(lambda *a: F.conv2d(*a, stride=(1, 2), padding=1, groups=groups),
+                       lambda *a: torch.nn.functional.conv2d(*a, stride=(1, 2), padding=1,
+                                                             groups=groups), conv)
+    transposed = [rng.standard_normal((7, 4, 3, 4)), rng.standard_normal((4, 6 // groups, 4, 3)),
+                  rng.standard_normal(6)]
+    compare_with_torch(lambda *a: F.conv_transpose2d(*a, stride=2, padding=1, groups=groups),
+                       lambda *a: torch.nn.functional.conv_transpose2d(*a, stride=2, padding=1,
+                                                                       groups=groups), transposed)
+
+
 def test_lecture_example_1d_conv_output_size():
     """W=5, F=3, S=2, P=1: (5 - 3 + 2)/2 + 1 = 3 outputs."""
     x = graphgrad.tensor([[[0.0, 1.0, 2.0, -1.0, 1.0]]])

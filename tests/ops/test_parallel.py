@@ -1,0 +1,90 @@
+"""ops._parallel: large array loops split over threads give exactly the serial results (every op that
+uses it, forced to split with tiny thresholds), and the helper itself covers its range once,
+propagates errors and runs nested calls serially."""
+import threading
+
+import numpy as np
+import pytest
+
+import graphgrad
+import graphgrad.nn.functional as F
+from graphgrad import backend
+from graphgrad.autograd import grad
+from graphgrad.ops import _parallel
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Set the intra-op thread count; every piece of work is large enough to split."""
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 1)
+
+    def use(n):
+        monkeypatch.setattr(backend, "_intra_op_threads", [n])
+    return use
+
+
+def test_parallel_for_covers_the_range_once_on_several_threads(threads):
+    threads(3)
+    seen, names = [], set()
+
+    def part(lo, hi):
+        seen.extend(range(lo, hi))
+        names.add(threading.current_thread().name)
+    _parallel.parallel_for(part, 10, 10 ** 9)
+    assert sorted(seen) == list(range(10)) and len(names) >= 2  # the main thread and the pool
+
+
+def test_parallel_for_propagates_errors_and_runs_nested_calls_serially(threads):
+    threads(2)
+
+    def fail(lo, hi):
+        if lo:
+            raise ValueError("part failed")
+    with pytest.raises(ValueError, match="part failed"):
+        _parallel.parallel_for(fail, 4, 10 ** 9)
+    inner = []
+
+    def outer(lo, hi):
+        _parallel.parallel_for(lambda a, b: inner.append(threading.current_thread().name), 4, 10 ** 9)
+    _parallel.parallel_for(outer, 2, 10 ** 9)
+    assert len(inner) == 2  # one serial call inside each of the two parts
+
+
+def test_one_thread_or_small_work_stays_on_the_calling_thread(threads):
+    threads(1)
+    names = []
+    _parallel.parallel_for(lambda lo, hi: names.append(threading.current_thread().name), 8, 10 ** 9)
+    assert names == [threading.current_thread().name]
+
+
+def _results(fn, arrays):
+    ts = [graphgrad.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    g = graphgrad.tensor(np.random.default_rng(5).standard_normal(tuple(out.shape)).astype(arrays[0].dtype))
+    return [out.detach().numpy().copy()] + [a.numpy().copy() for a in grad(out, ts, g)]
+
+
+CASES = {
+    "conv2d": (lambda x, w: F.conv2d(x, w, stride=(1, 2), padding=1), [(5, 3, 9, 8), (4, 3, 3, 3)]),
+    "conv_transpose2d": (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),
+                         [(5, 3, 6, 5), (3, 2, 4, 4)]),
+    "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2, padding=1), [(5, 3, 9, 8)]),
+    "max_pool2d_disjoint": (lambda x: F.max_pool2d(x, 2), [(5, 3, 8, 8)]),
+    "relu": (F.relu, [(5, 3, 7)]),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), [(5, 3, 7)]),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                   [(6, 3, 4, 5), (3,), (3,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_ops_give_the_serial_results_when_split(threads, name):
+    fn, shapes = CASES[name]
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    threads(1)
+    serial = _results(fn, arrays)
+    threads(3)
+    split = _results(fn, arrays)
+    for a, b in zip(serial, split):
+        np.testing.assert_array_equal(a, b)
