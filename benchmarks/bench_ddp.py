@@ -1,7 +1,7 @@
 """Data-parallel CNN training on this machine's cores: 1 rank x 1 thread, 1 rank x 2 threads, and
 2 ranks x 1 thread (DistributedDataParallel over MPI), the same global batch of 64 each.
 
-The model is bench_cnn.py's (the lectures' CNN on MNIST-sized input, SGD). Each contender runs in
+The model is workloads.py's mnist_cnn (the lectures' CNN on MNIST-sized input, SGD). Each contender runs in
 fresh processes, alternated (A B C A B C ...), and the medians are reported: images/s, the time per
 step, the part of it spent inside the gradient allreduce (DDP's reducer, waiting for the other rank
 included), the time of the same allreduce alone, the CPU time per step of all ranks together (the work done,
@@ -41,14 +41,15 @@ def measure(steps: int, warmup: int, global_batch: int, bucket_cap_mb: float | N
     import graphgrad
     import graphgrad.distributed as dist
     import graphgrad.nn.functional as F
-    from bench_cnn import build, init_weights
+    from workloads import mnist_cnn
     from graphgrad.distributed import _mpi
     from graphgrad.nn.parallel import DistributedDataParallel
 
     dist.init_process_group()
     rank, world = dist.get_rank(), dist.get_world_size()
     MPI, comm = _mpi.load_mpi(), dist.group.WORLD.comm
-    model = build(graphgrad, init_weights())
+    graphgrad.manual_seed(0)  # the same weights on every rank (DDP would broadcast rank 0's anyway)
+    model = mnist_cnn(graphgrad.nn)
     net = DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb) if world > 1 else model
     opt = graphgrad.optim.SGD(net.parameters(), lr=0.01)
     rng = np.random.default_rng(rank)

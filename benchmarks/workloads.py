@@ -40,7 +40,7 @@ def mlp(torch, tiny):
                     f"MLP 784-512-10, SGD, batch {batch}")
 
 
-def _mnist_cnn(nn):
+def mnist_cnn(nn):
     return nn.Sequential(
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
@@ -53,7 +53,7 @@ CNN = "Conv(1,32,3)-Pool-Conv(32,64,3)-Pool-FC128-FC10"
 def cnn_train(torch, tiny):
     """PERF.md's CNN, cross-entropy, SGD, batch 64."""
     batch = 8 if tiny else 64
-    model = _mnist_cnn(torch.nn)
+    model = mnist_cnn(torch.nn)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
     return Workload(_classifier_step(torch.nn.functional, model, opt, x, y), batch, "images/s",
@@ -63,7 +63,7 @@ def cnn_train(torch, tiny):
 def cnn_infer(torch, tiny):
     """The same CNN, forward only under no_grad, batch 256."""
     batch = 8 if tiny else 256
-    model = _mnist_cnn(torch.nn).eval()
+    model = mnist_cnn(torch.nn).eval()
     x = torch.rand(batch, 1, 28, 28)
 
     def step():
