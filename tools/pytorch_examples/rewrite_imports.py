@@ -72,14 +72,14 @@ def rewrite_imports(source: str) -> str:
         else:
             continue
         if new is not None:
-            edits.append((node.lineno, node.end_lineno, node.col_offset, new))
-    for first, last, col, new in sorted(edits, reverse=True):
+            edits.append((node.lineno, node.end_lineno, node.col_offset, node.end_col_offset, new))
+    for first, last, col, end_col, new in sorted(edits, reverse=True):
         line = lines[first - 1]
         indent = line[:col]
-        end = lines[last - 1]
-        newline = "\n" if end.endswith("\n") else ""
-        if line[col:].startswith(("import", "from")) and not indent.strip():
-            lines[first - 1:last] = [indent + new + newline] + ["\n"] * (last - first)
+        rest = lines[last - 1][end_col:].rstrip("\r\n")  # a trailing comment is kept
+        newline = "\n" if lines[last - 1].endswith("\n") else ""
+        if not indent.strip() and (not rest.strip() or rest.strip().startswith("#")):
+            lines[first - 1:last] = [indent + new + rest + newline] + ["\n"] * (last - first)
         else:
             raise ValueError(f"line {first}: an import statement shares its line with other code "
                              f"({line.strip()!r}); split it before rewriting")
