@@ -132,6 +132,12 @@ PROGRAMS = [
             mnist=MNIST_SMALL, seed_flag=("--seed", "2"),
             note="1 epoch on 6,000 training images at lr 1.0 (default 0.1 barely moves in one "
                  "short epoch), tested on 1,000"),
+    Program("mnist_hogwild", "mnist_hogwild",
+            [Step("main.py", ["--epochs", "1", "--log-interval", "50"])],
+            _test_set, ("accuracy %", "test loss"), {"accuracy %": 4.0, "test loss": 0.15},
+            mnist=MNIST_SMALL, seed_flag=("--seed", "2"),
+            note="2 processes each train the shared model for 1 epoch on 6,000 images "
+                 "(Hogwild, spawn start), tested on 1,000"),
     Program("mnist_forward_forward", "mnist_forward_forward",
             [Step("main.py", ["--epochs", "100", "--train_size", "5000", "--test_size", "1000",
                               "--log-interval", "50"])],
