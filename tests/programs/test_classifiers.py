@@ -1,5 +1,7 @@
 """Classifier programs in the style of pytorch/examples' mnist, mnist_rnn and siamese_network,
 each run on graphgrad and PyTorch from the same initial weights."""
+import pytest
+
 from harness import assert_close, images, run_both
 
 
@@ -112,6 +114,7 @@ def mnist_rnn(torch, init, data, steps=12):
             "running_mean": model.batchnorm.running_mean.tolist()}
 
 
+@pytest.mark.filterwarnings("ignore:dropout2d. Received a 2-D input")  # as the example does
 def test_mnist_rnn():
     ours, theirs = run_both(mnist_rnn, images(64, size=8))
     assert ours["losses"][-1] < ours["losses"][0]
