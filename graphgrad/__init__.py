@@ -18,7 +18,7 @@ from . import nn, optim  # noqa: F401
 from . import utils, vision, text  # noqa: F401,E402
 from . import onnx  # noqa: F401,E402  (graphgrad.onnx.export; the onnx package loads only when it runs)
 from . import accelerator, backends, cuda, distributions, linalg, special  # noqa: F401,E402
-from . import testing, version  # noqa: F401,E402
+from . import multiprocessing, testing, version  # noqa: F401,E402
 from .models.summary import summary  # noqa: F401
 
 # Freed memory stays in the process for reuse (no page faults on every step's temporaries);

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import from_np_dtype, to_np_dtype
+from .shared_memory import pickle_form, shared_block_name, to_shared
 
 
 class Size(tuple):
@@ -267,8 +268,18 @@ class Tensor:
 
         return tensor_repr(self)
 
-    def __reduce__(self):  # data-loader workers send tensors between processes
-        return (_rebuild, (self._data, self._requires_grad))
+    def __reduce__(self):  # data-loader workers and multiprocessing send tensors between processes
+        return (_rebuild, (pickle_form(self._data), self._requires_grad))
+
+    def share_memory_(self) -> "Tensor":
+        """Move the data into shared memory (once; then a no-op), so that processes this tensor
+        is sent to (``graphgrad.multiprocessing``) update the same numbers in place."""
+        self._data = to_shared(self._data)
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether the data lives in shared memory (``share_memory_``)."""
+        return shared_block_name(self._data) is not None
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None):

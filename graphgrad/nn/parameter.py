@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from ..autograd.shared_memory import pickle_form
 from ..autograd.tensor import Tensor, as_array
 
 
@@ -32,7 +33,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce__(self):
-        return (_rebuild_parameter, (self._data, self._requires_grad))
+        return (_rebuild_parameter, (pickle_form(self._data), self._requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:

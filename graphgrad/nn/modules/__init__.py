@@ -1,5 +1,7 @@
 """The layers of ``graphgrad.nn``, one idea per file; everything listed here is re-exported by
 ``graphgrad.nn``."""
+import importlib
+
 from .activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid,
                          SiLU, Softmax, Softplus, Tanh)
 from .container import (Container, ModuleDict, ModuleList, ParameterDict, ParameterList,
@@ -40,8 +42,8 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,  
                       AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d, Fold,
                       LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d,
                       MaxUnpool2d, MaxUnpool3d, Unfold)
-from .upsampling import (PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d,  # noqa: E402
-                         UpsamplingNearest2d)
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
 
 __all__ += [
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
@@ -104,3 +106,8 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 
 __all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
+
+from . import batchnorm, channelshuffle, fold  # noqa: E402,F401  (PyTorch's module paths)
+from ._torch_paths import add_torch_paths  # noqa: E402
+
+add_torch_paths(importlib.import_module(__name__))

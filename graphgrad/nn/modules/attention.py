@@ -10,13 +10,8 @@ from ...ops.creation import empty
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (a marker for its
-    quantisation tools; the layer is an ordinary ``Linear``)."""
 
 
 class MultiheadAttention(Module):

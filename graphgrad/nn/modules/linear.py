@@ -59,6 +59,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (a marker for its
+    quantisation tools; the layer is an ordinary ``Linear``)."""
+
+
 class Bilinear(Module):
     """``y_k = x1 @ weight[k] @ x2 + bias[k]``: inputs ``(*, in1_features)`` and
     ``(*, in2_features)``, output ``(*, out_features)``. Weights from U(-1/sqrt(in1), 1/sqrt(in1))."""

@@ -674,6 +674,11 @@ class Module:
         self.__dict__.update(state)
 
     def share_memory(self) -> "Module":
+        """Move every parameter and buffer into shared memory (``Tensor.share_memory_``), so that
+        processes started with ``graphgrad.multiprocessing`` train this model itself (Hogwild).
+        Gradients are not shared: each process makes its own."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            tensor.share_memory_()
         return self
 
 

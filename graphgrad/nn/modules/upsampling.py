@@ -1,5 +1,5 @@
 """``Upsample`` (and the older ``UpsamplingNearest2d``/``UpsamplingBilinear2d``),
-``PixelShuffle`` and ``PixelUnshuffle``."""
+``PixelShuffle`` and ``PixelUnshuffle`` are in pixelshuffle.py, as in PyTorch."""
 from __future__ import annotations
 
 from ...autograd.tensor import Tensor
@@ -44,31 +44,3 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
-
-
-class PixelShuffle(Module):
-    """``(N, C r^2, H, W)`` -> ``(N, C, H r, W r)``."""
-
-    def __init__(self, upscale_factor: int):
-        super().__init__()
-        self.upscale_factor = upscale_factor
-
-    def forward(self, input: Tensor) -> Tensor:
-        return U.pixel_shuffle(input, self.upscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"upscale_factor={self.upscale_factor}"
-
-
-class PixelUnshuffle(Module):
-    """``(N, C, H r, W r)`` -> ``(N, C r^2, H, W)``."""
-
-    def __init__(self, downscale_factor: int):
-        super().__init__()
-        self.downscale_factor = downscale_factor
-
-    def forward(self, input: Tensor) -> Tensor:
-        return U.pixel_unshuffle(input, self.downscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"downscale_factor={self.downscale_factor}"

@@ -145,7 +145,14 @@ class MNIST(Dataset):
         """Fetch the four files into ``root/<Name>/raw`` (skipping those already there and
         intact), verifying each MD5."""
         for filename, md5 in self.resources:
-            download_from_mirrors(self.mirrors, self.raw_folder, filename, md5)
+            try:
+                download_from_mirrors(self.mirrors, self.raw_folder, filename, md5)
+            except RuntimeError as err:
+                # offline: say where files copied by hand are found (raw or .gz)
+                raise RuntimeError(
+                    f"{type(self).__name__}: {err}\nWithout a network, copy the files "
+                    + ", ".join(f for f, _ in self.resources)
+                    + f" (gzipped or not) into {self.raw_folder} or {self.root}") from err
 
     def __len__(self) -> int:
         return len(self._labels)

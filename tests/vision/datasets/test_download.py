@@ -157,3 +157,21 @@ def test_cifar_corrupt_archive(tmp_path, http_server):
         BrokenCIFAR(str(tmp_path), download=True)
     assert not (tmp_path / "cifar-10-batches-bin").exists()
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]
+
+
+def test_mnist_unreachable_says_where_to_copy_the_files(tmp_path, http_server):
+    """download=True with no file to be had (offline, here a server that has none): the error
+    names the failure and the folder where copied files are found."""
+    base, _ = http_server
+
+    class OfflineMNIST(MNIST):
+        mirrors = [base + "/absent/"]
+
+    with pytest.raises(RuntimeError, match=r"(?s)could not download .*copy the files "
+                       r"train-images-idx3-ubyte.gz.*OfflineMNIST/raw"):
+        OfflineMNIST(str(tmp_path), download=True)
+    (tmp_path / "OfflineMNIST" / "raw").mkdir(parents=True, exist_ok=True)
+    files, _ = _mnist_payload()
+    for name, body in files.items():
+        (tmp_path / "OfflineMNIST" / "raw" / name).write_bytes(body)
+    assert len(OfflineMNIST(str(tmp_path), train=True, download=True)) > 0  # files copied by hand

@@ -1,0 +1,5 @@
+"""Make harness.py importable by the program tests of this folder."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
