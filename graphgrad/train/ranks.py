@@ -145,10 +145,13 @@ class Ranks:
 def for_rank(state: dict, rank: int) -> dict:
     """The random state (as ``random_state.capture`` gives) rank ``rank`` starts from when rank 0
     has ``state``: ``state`` itself for rank 0, for the others states seeded from a hash of
-    ``state`` and the rank (different on every rank, the same every time)."""
+    ``state`` and the rank (different on every rank, the same every time). Python's own
+    generator is left out of the hash: ``manual_seed`` does not seed it, so its state differs
+    from one process to the next."""
     if rank == 0:
         return state
-    digest = zlib.crc32(json.dumps(state, sort_keys=True).encode())
+    seeded = {k: state[k] for k in ("graphgrad", "numpy_legacy")}
+    digest = zlib.crc32(json.dumps(seeded, sort_keys=True).encode())
     seeds = np.random.SeedSequence([digest, rank]).generate_state(3, np.uint32)
     saved = random_state.capture()
     try:
