@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override any recipe setting (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--nproc", type=int, metavar="N",
+                     help="train data-parallel on N ranks (processes) through mpiexec; the "
+                          "batch size stays the global batch (needs the 'distributed' extra)")
     ev = sub.add_parser("eval", help="evaluate a finished run on its test data")
     ev.add_argument("run_dir")
     ev.add_argument("--data")
@@ -129,7 +132,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .recipes import run_recipe
+    from .recipes import ranks, run_recipe
     from .recipes.registry import UsageError, parse_value
 
     overrides = {}
@@ -145,8 +148,58 @@ def _cmd_run(args) -> int:
             overrides[key] = value
     if args.data is not None and not os.path.exists(args.data):
         raise UsageError(f"--data {args.data}: no such file or folder")
-    run_recipe(args.recipe, overrides, out=args.out, resume=args.resume, progress=not args.quiet)
+    if args.nproc is not None and args.nproc < 1:
+        raise UsageError(f"--nproc must be at least 1, got {args.nproc}")
+    if not ranks.joined(args.nproc):
+        if args.nproc is not None and args.nproc > 1:
+            ranks.check_launch(args.recipe, overrides, args.resume, args.nproc)
+            return ranks.launch(args.nproc, _rank_args(args))
+        run_recipe(args.recipe, overrides, out=args.out, resume=args.resume,
+                   progress=not args.quiet)
+        return 0
+    try:  # one of several ranks: a failure here must end every rank
+        run_recipe(args.recipe, overrides, out=args.out, resume=args.resume,
+                   progress=not args.quiet)
+    except BaseException as exc:  # every failure, Ctrl-C included, ends every rank
+        ranks.end_every_rank(*_rank_failure(exc))
     return 0
+
+
+def _rank_args(args) -> list[str]:
+    """The ``graphgrad run`` arguments each rank gets: these, with absolute paths, without
+    ``--nproc``."""
+    out = [args.recipe, "--out", os.path.abspath(args.out)]
+    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
+                        ("--lr", args.lr), ("--seed", args.seed)):
+        if value is not None:
+            out += [flag, repr(value)]
+    if args.data is not None:
+        out += ["--data", os.path.abspath(args.data)]
+    if args.resume is not None:
+        out += ["--resume", os.path.abspath(args.resume)]
+    for item in args.set:
+        out += ["--set", item]
+    return out + (["--quiet"] if args.quiet else [])
+
+
+def _rank_failure(exc: BaseException) -> tuple[int, str]:
+    """The exit status and the message ``main`` gives ``exc``, for a rank that must end them all."""
+    import traceback
+
+    from .recipes.registry import UsageError
+    from .serialization import SerializationError
+    from .train import CheckpointWriteError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "graphgrad: interrupted"
+    if isinstance(exc, (UsageError, SerializationError, CheckpointWriteError, MemoryError)) or (
+            isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS):
+        what = str(exc) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename is not None and not isinstance(
+                exc, CheckpointWriteError):
+            what = f"{exc.filename}: {exc.strerror}"
+        return 2, f"graphgrad: error: {' '.join(what.split())}"
+    return 1, "".join(traceback.format_exception(exc)).rstrip()
 
 
 def _cmd_eval(args) -> int:

@@ -25,7 +25,7 @@ CHAR_MODELS["char-transformer"] = build_char_transformer
 
 @register("char-transformer", "character-level causal Transformer language model (pre-norm, "
           "learned positions, tied output); same data, batches and scoring as char-rnn",
-          CHAR_TRANSFORMER)
+          CHAR_TRANSFORMER, data_parallel=True)
 def run_char_transformer(config: dict, run_dir, resume: bool = False,
                          progress: bool = True) -> dict:
     if config["seq_len"] > config["block_size"]:  # the positions the model has

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from .. import manual_seed, nn, optim
+from ..distributed import is_main_process
 from ..train import EarlyStopping, GradientDiagnostics, Trainer
 from ..viz import plot_confusion_matrix, plot_filters, plot_loss_and_accuracy, plot_misclassified
 from ..viz.gradients import plot_gradients
@@ -47,7 +48,9 @@ def make_scheduler(config: dict, optimizer, steps_per_epoch: int):
 
 def train_classifier(config: dict, run_dir, model, data, mixup=None, resume: bool = False,
                      progress: bool = True) -> dict:
-    """Train ``model`` on ``data`` (a ``VisionData``) as ``config`` says; write every artefact."""
+    """Train ``model`` on ``data`` (a ``VisionData``) as ``config`` says; write every artefact.
+    On several ranks the loop trains data-parallel (the loaders hold the global batch) and
+    evaluates the test split over all ranks; rank 0 writes."""
     from ..utils.data import DataLoader
 
     manual_seed(config["seed"])
@@ -74,7 +77,8 @@ def train_classifier(config: dict, run_dir, model, data, mixup=None, resume: boo
           f"parameters; data: {data.description}", flush=True)
     trainer.fit(train_loader, val_loader, epochs=config["epochs"], resume=resume)
     result = trainer.evaluate(test_loader, num_classes=len(data.classes))
-    write_artifacts(run_dir, config, model, data, trainer.history, result, trainer.elapsed)
+    if is_main_process():
+        write_artifacts(run_dir, config, model, data, trainer.history, result, trainer.elapsed)
     print(f"test accuracy {result['accuracy']:.4f} (error {100 * (1 - result['accuracy']):.2f}%), "
           f"test loss {result['loss']:.4f}; report: {run_dir.file('report.md')}", flush=True)
     return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],

@@ -7,7 +7,7 @@ than already trained, or a recipe made of several trainings, where finished ones
 the new number), and says so in one line; otherwise it writes the (updated) ``config.json`` and
 tells whether a checkpoint exists. A run killed before its first checkpoint starts again from its
 beginning (the same seed gives the same run). Recipes made of several short trainings that keep
-no checkpoints call ``refuse_resume``.
+no checkpoints call ``refuse_resume``. On several ranks only rank 0 writes (``is_main_process``).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from .. import autograd, tensor
+from ..distributed import is_main_process
 from ..train import RunDir, atomic_write_text
 from ..train.checkpoint import progress as checkpoint_progress
 from ..viz._figure import pyplot, save_figure
@@ -33,9 +34,10 @@ def start_run(config: dict, run_dir, resume: bool, *, several: bool = False) -> 
         before = run_dir.read_config()
         if config.get("epochs") != before.get("epochs"):
             _check_new_epochs(name, before.get("epochs"), config.get("epochs"), run_dir, several)
-    if resume:
-        run_dir.remove_temporary_files()  # what a killed write left, in subfolders too
-    run_dir.write_config(config)
+    if is_main_process():
+        if resume:
+            run_dir.remove_temporary_files()  # what a killed write left, in subfolders too
+        run_dir.write_config(config)
     if several or not resume:
         return False
     if os.path.exists(run_dir.checkpoint):

@@ -49,22 +49,27 @@ class Recipe:
     defaults: dict
     run: Callable = field(repr=False)
     checks: dict[str, Check] = field(default_factory=dict, repr=False)
+    #: trains data-parallel on several ranks (``graphgrad run RECIPE --nproc N``)
+    data_parallel: bool = False
 
 
 RECIPES: dict[str, Recipe] = {}
 
 
-def register(name: str, description: str, defaults: dict, checks: dict | None = None):
+def register(name: str, description: str, defaults: dict, checks: dict | None = None, *,
+             data_parallel: bool = False):
     """Decorator: register ``run(config, run_dir)`` as recipe ``name``. ``checks`` maps setting
     names to this recipe's own ``settings.Check`` rules (``integer_at_least(2)``, ``one_of("a",
     "b")``, ...), which replace the shared rule of the same name; all are checked before a run
-    folder is created."""
+    folder is created. ``data_parallel``: the recipe trains on several ranks (one training on the
+    loop, its results written by rank 0 only; see ``recipes.ranks``)."""
     def wrap(fn):
         unknown = set(checks or ()) - set(defaults)
         if unknown:
             raise ValueError(f"register({name!r}): checks for settings it does not have: "
                              f"{sorted(unknown)}")
-        RECIPES[name] = Recipe(name, description, dict(defaults), fn, dict(checks or {}))
+        RECIPES[name] = Recipe(name, description, dict(defaults), fn, dict(checks or {}),
+                               data_parallel)
         return fn
     return wrap
 

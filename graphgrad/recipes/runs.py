@@ -2,7 +2,8 @@
 
 A new run's folder is created only once its settings have passed their checks, and it is removed
 again if the run fails (an error, Ctrl-C) before it wrote its first checkpoint: a folder under
-``runs/`` is a finished run or one that ``--resume`` can continue."""
+``runs/`` is a finished run or one that ``--resume`` can continue. On several ranks
+(``recipes.ranks``) rank 0 makes the folder and tells the others its path."""
 from __future__ import annotations
 
 import os
@@ -12,7 +13,9 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import load, no_grad
+from ..distributed import is_main_process, rank_and_world_size
 from ..train import RunDir, evaluate
+from .ranks import check_ranks, on_main, quiet_unless_main
 from .registry import RecipeError, UsageError, check_settings, get, make_config
 
 
@@ -20,29 +23,32 @@ def run_recipe(name: str, overrides: dict | None = None, out: str = "runs", resu
                progress: bool = True):
     """Run recipe ``name`` with ``overrides`` in a new folder under ``out``; or, with ``resume``
     (a run folder of that recipe), continue that run from its last checkpoint (only ``epochs`` may
-    change). Raises ``UsageError`` for anything the caller can fix, before any folder is made."""
+    change). Raises ``UsageError`` for anything the caller can fix, before any folder is made.
+    In a process group of several ranks every rank calls it (see ``recipes.ranks``)."""
     overrides = dict(overrides or {})
+    nproc = rank_and_world_size()[1]
     if resume:
-        _check_resume(name, resume, overrides)
+        check_resume(name, resume, overrides)
         run_dir = RunDir(resume) if os.path.isdir(resume) else None
         if run_dir is None:
             raise RecipeError(f"--resume {resume}: no such run folder")
         config = run_dir.read_config()
         recipe = get(config["recipe"].split("/")[0])
-        unexpected = set(overrides) - {"epochs"}
-        if unexpected:
-            raise RecipeError(f"--resume continues a run as configured; only --epochs may change "
-                              f"(got {', '.join(sorted(unexpected))})")
         config.update(overrides)
-        return recipe.run(config, run_dir, resume=True, progress=progress)
+        check_ranks(recipe.name, config, nproc)
+        with quiet_unless_main():
+            return recipe.run(config, run_dir, resume=True, progress=progress)
     recipe = get(name)
     config = make_config(recipe, overrides)
-    made = _missing_folders(out)
-    run_dir = _new_run_dir(out, recipe.name)
+    check_ranks(recipe.name, config, nproc)
+    made, path = on_main(lambda: (_missing_folders(out), _new_run_dir(out, recipe.name).path))
+    run_dir = RunDir(path)
     try:
-        return recipe.run(config, run_dir, resume=False, progress=progress)
+        with quiet_unless_main():
+            return recipe.run(config, run_dir, resume=False, progress=progress)
     except BaseException:
-        _remove_unless_checkpointed(run_dir.path, made)
+        if is_main_process():
+            _remove_unless_checkpointed(run_dir.path, made)
         raise
 
 
@@ -65,14 +71,19 @@ def open_run(path: str, command: str) -> tuple[RunDir, dict]:
     return run_dir, config
 
 
-def _check_resume(name: str | None, resume: str, overrides: dict) -> None:
-    """Refuse a resume that names another recipe than the folder's, or a bad new setting."""
+def check_resume(name: str | None, resume: str, overrides: dict) -> None:
+    """Refuse a resume that names another recipe than the folder's, a bad new setting, or a
+    changed setting other than ``epochs``."""
     _, config = open_run(resume, "--resume")
     recipe_name = config["recipe"].split("/")[0]
     if name is not None and name != recipe_name:
         raise UsageError(f"--resume {resume}: that folder holds a {recipe_name} run, not {name}; "
                          f"to continue it: graphgrad run {recipe_name} --resume {resume}")
     check_settings(get(recipe_name), {**config, **overrides}, keys=overrides)
+    unexpected = set(overrides) - {"epochs"}
+    if unexpected:
+        raise RecipeError(f"--resume continues a run as configured; only --epochs may change "
+                          f"(got {', '.join(sorted(unexpected))})")
 
 
 def _new_run_dir(out: str, name: str) -> RunDir:

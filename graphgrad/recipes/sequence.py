@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import backend, load, manual_seed, nn, optim
 from ..autograd import no_grad
+from ..distributed import is_main_process
 from ..autograd.tensor import Tensor
 from ..models.charrnn import CharRNN, chrono_init_, recurrent_layer
 from ..train import Callback, DrawnBatches, RunDir, Trainer
@@ -88,7 +89,8 @@ def generate(model, vocab, prompt: str, length: int, temperature: float, top_k=N
 
 
 @register("char-rnn", "character-level LSTM language model (truncated BPTT, clipping); bits per "
-          "character on held-out text; embedded Python docs or --data FILE", CHAR_RNN)
+          "character on held-out text; embedded Python docs or --data FILE", CHAR_RNN,
+          data_parallel=True)
 def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = True) -> dict:
     if config["cell"] not in ("rnn", "lstm", "gru"):
         raise RecipeError(f"cell must be rnn, lstm or gru, got {config['cell']!r}")
@@ -99,12 +101,14 @@ def run_char_rnn(config: dict, run_dir, resume: bool = False, progress: bool = T
 def train_char_model(config: dict, run_dir, resume: bool, progress: bool, title: str) -> dict:
     """Train the character model that ``CHAR_MODELS[config['recipe']]`` builds with truncated BPTT
     on the configured text, then write samples, the bits-per-character curve and the report.
-    ``title`` names the model in what is printed and in the report."""
+    ``title`` names the model in what is printed and in the report. On several ranks each trains
+    its share of the streams; rank 0 samples and writes."""
     text, description = read_text(config)
     manual_seed(config["seed"])
     resume = start_run(config, run_dir, resume)
     vocab = char_vocab(text)
-    vocab.save(run_dir.file("vocab.txt"))
+    if is_main_process():
+        vocab.save(run_dir.file("vocab.txt"))
     ids = np.asarray(vocab.lookup_indices(list(text)), dtype=np.int64)
     train_ids, val_ids = split_text(ids, config["val_fraction"])
     if len(train_ids) < 2 * config["batch_size"] + 2:
@@ -136,15 +140,17 @@ def train_char_model(config: dict, run_dir, resume: bool, progress: bool, title:
     print(f"model: {title}; data: {description}, {len(vocab) - 1} distinct characters", flush=True)
     trainer.fit(train_ids, val_ids, epochs=config["epochs"], resume=resume)
     final = trainer.history[-1] if trainer.history else {}
+    result = {"val_bpc": final.get("val_bpc"), "train_bpc": final.get("train_bpc"),
+              "train_time_s": trainer.elapsed, "steps": trainer.global_step,
+              "characters_trained": trainer.global_step * config["batch_size"] * config["seq_len"]}
+    if not is_main_process():
+        return result
     samples = {t: generate(model, vocab, prompt, config["sample_length"], t,
                            config["top_k"], backend.Generator().manual_seed(config["seed"]))
                for t in (0.5, 0.8, 1.0)}
     plt = pyplot()
     plt.close(plot_curves(trainer.history, ("train_bpc", "val_bpc"), "bits per character",
                           "Bits per character", os.path.join(run_dir.plots, "bpc.png")))
-    result = {"val_bpc": final.get("val_bpc"), "train_bpc": final.get("train_bpc"),
-              "train_time_s": trainer.elapsed, "steps": trainer.global_step,
-              "characters_trained": trainer.global_step * config["batch_size"] * config["seq_len"]}
     save_json(run_dir, "test_metrics.json", result)
     _char_model_report(config, run_dir, trainer, title, description, prompt, samples)
     if progress:

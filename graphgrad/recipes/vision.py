@@ -17,6 +17,11 @@ BASE = {
 }
 
 
+def _classification(name: str, description: str, config: dict) -> None:
+    """Register an image-classification recipe: ``run_classification``, data-parallel on ranks."""
+    register(name, description, config, data_parallel=True)(run_classification)
+
+
 def _with(**changes) -> dict:
     config = dict(BASE)
     config.update(changes)
@@ -41,28 +46,28 @@ def run_classification(config: dict, run_dir, resume: bool = False, progress: bo
                             progress=progress)
 
 
-register("mnist-logreg", "multinomial logistic regression on MNIST (embedded sample by default)",
-         _with(model="logreg", epochs=15, lr=0.1, momentum=0.0, nesterov=False, weight_decay=0.0,
-               scheduler="cosine"))(run_classification)
+_classification("mnist-logreg", "multinomial logistic regression on MNIST (embedded sample by "
+                "default)", _with(model="logreg", epochs=15, lr=0.1, momentum=0.0, nesterov=False,
+                                  weight_decay=0.0, scheduler="cosine"))
 
-register("mnist-mlp", "MLP 784-512-256-10 with ReLU and dropout on MNIST",
-         _with(model="mlp", model_args={"hidden_sizes": [512, 256], "dropout": 0.2}, epochs=12,
-               lr=0.05))(run_classification)
+_classification("mnist-mlp", "MLP 784-512-256-10 with ReLU and dropout on MNIST",
+                _with(model="mlp", model_args={"hidden_sizes": [512, 256], "dropout": 0.2},
+                      epochs=12, lr=0.05))
 
-register("mnist-cnn", "the lectures' CNN (conv-relu-pool x2, fc) on MNIST: the main job",
-         _with(model="simple_cnn", epochs=15, lr=0.05, augment=True))(run_classification)
+_classification("mnist-cnn", "the lectures' CNN (conv-relu-pool x2, fc) on MNIST: the main job",
+                _with(model="simple_cnn", epochs=15, lr=0.05, augment=True))
 
-register("mnist-lenet", "LeNet-5 (LeCun 1998) on MNIST",
-         _with(model="lenet5", epochs=12, lr=0.05))(run_classification)
+_classification("mnist-lenet", "LeNet-5 (LeCun 1998) on MNIST",
+                _with(model="lenet5", epochs=12, lr=0.05))
 
-register("mnist-augment", "the CNN with augmentation (affine, erasing) and mixup on MNIST",
-         _with(model="simple_cnn", epochs=15, lr=0.05, augment=True, erasing=0.25,
-               mixup=0.2))(run_classification)
+_classification("mnist-augment", "the CNN with augmentation (affine, erasing) and mixup on MNIST",
+                _with(model="simple_cnn", epochs=15, lr=0.05, augment=True, erasing=0.25,
+                      mixup=0.2))
 
-register("fashion-mnist-cnn", "the CNN on Fashion-MNIST (--data, or Debian's dataset-fashion-mnist)",
-         _with(dataset="fashion-mnist", model="simple_cnn", epochs=10, lr=0.05,
-               model_args={"dropout": 0.3}))(run_classification)
+_classification("fashion-mnist-cnn", "the CNN on Fashion-MNIST (--data, or Debian's "
+                "dataset-fashion-mnist)", _with(dataset="fashion-mnist", model="simple_cnn",
+                                                epochs=10, lr=0.05, model_args={"dropout": 0.3}))
 
-register("cifar10-resnet20", "ResNet-20 (He et al. 2015) on CIFAR-10; needs --data",
-         _with(dataset="cifar10", model="resnet20", epochs=30, batch_size=128, lr=0.1,
-               weight_decay=1e-4, augment=True, val_fraction=0.1))(run_classification)
+_classification("cifar10-resnet20", "ResNet-20 (He et al. 2015) on CIFAR-10; needs --data",
+                _with(dataset="cifar10", model="resnet20", epochs=30, batch_size=128, lr=0.1,
+                      weight_decay=1e-4, augment=True, val_fraction=0.1))

@@ -91,7 +91,9 @@ class GradientDiagnostics(Callback):
     ``vanish``/``explode``: a layer whose gradient norm falls below / rises above these (or is not
     finite), or below ``vanish_relative`` times the largest layer's gradient norm at that step, gets
     a ``GradientWarning`` naming it. ``run_dir`` (a ``RunDir`` or path; default: the
-    trainer's) receives ``diagnostics.jsonl`` at the end of every epoch and of fit.
+    trainer's) receives ``diagnostics.jsonl`` at the end of every epoch and of fit. In
+    data-parallel training only rank 0 writes and warns (the gradients are the same on every
+    rank; the activation figures are rank 0's share of the batch).
     """
 
     FILE = "diagnostics.jsonl"
@@ -112,6 +114,7 @@ class GradientDiagnostics(Callback):
         self._pending: dict = {}
         self._model = None
         self._epoch = 0
+        self._main = True  # whether this process writes and warns (rank 0)
 
     # ------------------------------------------------------------------ hooks
     def _arm(self) -> None:
@@ -143,6 +146,7 @@ class GradientDiagnostics(Callback):
         modules = trainer.step.modules()
         # one model: its own layer names; several (a GAN): one container, names prefixed
         self._model = next(iter(modules.values())) if len(modules) == 1 else nn.ModuleDict(modules)
+        self._main = trainer.is_main_process
         if self.run_dir is None:
             self.run_dir = trainer.run_dir
         if self.run_dir is not None and trainer.global_step > 0:  # resumed: keep what came before
@@ -199,7 +203,7 @@ class GradientDiagnostics(Callback):
             message = (f"layer {name!r}: gradient norm {g:.3g} at step {record['step']} is {what}; "
                        f"weight norm {stats['weight_norm']:.3g}")
             self.warnings.append(message)
-            if self.warn:
+            if self.warn and self._main:
                 warnings.warn(message, GradientWarning, stacklevel=2)
 
     def state_dict(self) -> dict:
@@ -211,7 +215,7 @@ class GradientDiagnostics(Callback):
 
     def save(self) -> None:
         """Write all records to ``diagnostics.jsonl`` in the run folder (atomically)."""
-        if self.run_dir is None:
+        if self.run_dir is None or not self._main:
             return
         text = "".join(json.dumps(r) + "\n" for r in self.records)  # layer order kept
         atomic_write_text(self.run_dir.file(self.FILE), text)

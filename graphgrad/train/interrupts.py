@@ -5,6 +5,10 @@ parameter update of ``optimizer.step()``, or with a batch-norm statistic updated
 yet) would leave a state that no checkpoint should hold. So while ``fit`` runs, the first Ctrl-C is
 only noted; the loop sees it at the end of the step under way, writes a checkpoint of that
 consistent state and then raises KeyboardInterrupt. A second Ctrl-C interrupts at once.
+
+Data-parallel training notes SIGUSR1 the same way: ``mpiexec`` passes that signal on to every rank
+(it ends the ranks at once on SIGINT), so ``graphgrad run --nproc N`` turns Ctrl-C into SIGUSR1
+for the ranks, which stop together at the next batch boundary (``graphgrad.train.ranks``).
 """
 from __future__ import annotations
 
@@ -13,27 +17,33 @@ import threading
 
 
 class DeferredInterrupt:
-    """Context manager: note the first SIGINT in ``requested`` instead of raising. Installed only
-    in the main thread and only over Python's default handler (a program that handles SIGINT its
-    own way, or ignores it, keeps its handler)."""
+    """Context manager: note the first of ``signals`` (default SIGINT) in ``requested`` instead of
+    raising. A handler is replaced only in the main thread and only where Python's default is in
+    place (``signal.default_int_handler``, or for a signal other than SIGINT also the system's
+    default): a program that handles the signal its own way, or ignores it, keeps its handler."""
 
-    def __init__(self):
+    def __init__(self, signals=(signal.SIGINT,)):
+        self.signals = tuple(signals)
         self.requested = False
-        self._installed = False
+        self._previous: dict = {}
 
     def __enter__(self):
         self.requested = False
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            signal.signal(signal.SIGINT, self._note)
-            self._installed = True
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.signals:
+                current = signal.getsignal(signum)
+                if current is signal.default_int_handler or (
+                        signum != signal.SIGINT and current == signal.SIG_DFL):
+                    self._previous[signum] = current
+                    signal.signal(signum, self._note)
         return self
 
     def _note(self, signum, frame) -> None:
         self.requested = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C stops at once
+        for noted in self._previous:  # a second interrupt stops at once
+            signal.signal(noted, signal.default_int_handler)
 
     def __exit__(self, *exc) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            self._installed = False
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous = {}

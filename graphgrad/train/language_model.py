@@ -7,15 +7,23 @@ norm and steps the optimizer. Held-out text is scored in bits per character (or 
 mean cross-entropy in nats divided by ln 2.
 
 ``LanguageModelStep`` is that step; ``LanguageModelTrainer`` is the training loop with it, so its
-checkpoints (every epoch, within epochs and at Ctrl-C, with the carried state) resume exactly."""
+checkpoints (every epoch, within epochs and at Ctrl-C, with the carried state) resume exactly.
+
+On N ranks (``graphgrad.train.ranks``) rank r trains the streams ``r * B / N`` to
+``(r + 1) * B / N - 1`` of the ``B`` streams and carries their hidden state; every rank's loss is
+the mean over its tokens, so the averaged gradient is the one process's, up to rounding. A
+checkpoint holds the hidden state of all ``B`` streams, so that it resumes on any number of ranks;
+held-out text is cut into its streams once, and each rank scores its share of them."""
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 
 from .. import autograd
 from ..autograd.tensor import Tensor
+from ..distributed import all_reduce_sums
 from ..nn import functional as F
 from . import random_state
 from .callbacks import Callback
@@ -39,26 +47,74 @@ def _stream_loss(model, x, y, hidden):
     return loss, hidden
 
 
-def evaluate_bpc(model, ids, batch_size: int = 16, seq_len: int = 100) -> dict:
-    """Mean cross-entropy of ``model`` on the token stream ``ids`` (state carried across chunks,
-    no graph), as ``{'loss': nats per token, 'bpc': bits per token, 'tokens': n}``."""
+def _scored_streams(model, ids, batch_size: int, seq_len: int, ranks=None) -> dict:
+    """``{'loss': summed cross-entropy in nats, 'tokens': n}`` of ``model`` over the token stream
+    ``ids`` cut into ``batch_size`` streams (``ranks``: this rank's share of the streams only)."""
     from ..text import BPTTIterator
 
     ids = np.asarray(ids, dtype=np.int64)
     batch_size = max(1, min(batch_size, (len(ids) - 1) // 2))
+    total, count, hidden = 0.0, 0, None
+    if len(ids) < 2 * batch_size:  # too few tokens: nothing to score (the caller says so)
+        return {"loss": total, "tokens": count}
+    batches = BPTTIterator(ids, batch_size, seq_len)
+    if ranks is not None:
+        batches = _with_streams(batches, ranks.share(batch_size))
+        if batches.source.shape[1] == 0:  # more ranks than streams
+            return {"loss": total, "tokens": count}
     was_training = model.training
     model.eval()
-    total, count, hidden = 0.0, 0, None
     with autograd.no_grad():
-        for x, y in BPTTIterator(ids, batch_size, seq_len):
+        for x, y in batches:
             loss, hidden = _stream_loss(model, x, y, hidden)
             n = int(np.prod(y.shape))
             total += float(loss.item()) * n
             count += n
     model.train(was_training)
-    if count == 0:
+    return {"loss": total, "tokens": count}
+
+
+def evaluate_bpc(model, ids, batch_size: int = 16, seq_len: int = 100, ranks=None) -> dict:
+    """Mean cross-entropy of ``model`` on the token stream ``ids`` (state carried across chunks,
+    no graph), as ``{'loss': nats per token, 'bpc': bits per token, 'tokens': n}``. ``ranks`` (a
+    ``graphgrad.train.ranks.Ranks``; every rank calls it): each rank scores its share of the
+    ``batch_size`` streams, and the figures are over all of them, on every rank."""
+    scored = _scored_streams(model, ids, batch_size, seq_len, ranks)
+    if ranks is not None:
+        scored = all_reduce_sums(scored)
+    if scored["tokens"] <= 0:
         raise ValueError(f"evaluate_bpc: {len(ids)} tokens are too few to score")
-    return {"loss": total / count, "bpc": total / count / LN2, "tokens": count}
+    mean = scored["loss"] / scored["tokens"]
+    return {"loss": mean, "bpc": mean / LN2, "tokens": int(scored["tokens"])}
+
+
+def _with_streams(batches, columns: slice):
+    """A copy of ``batches`` (a ``BPTTIterator``) that walks only the streams ``columns``."""
+    out = copy.copy(batches)
+    out.source = np.ascontiguousarray(batches.source[:, columns])
+    return out
+
+
+class StreamBatches:
+    """The chunks of ``BPTTIterator(ids, batch_size, seq_len)`` as the training loop reads them; on
+    several ranks ``shard(ranks)`` keeps this rank's equal share of the streams."""
+
+    def __init__(self, ids, batch_size: int, seq_len: int):
+        from ..text import BPTTIterator
+
+        self.batches = BPTTIterator(ids, batch_size, seq_len)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def shard(self, ranks) -> "StreamBatches":
+        out = copy.copy(self)
+        streams = self.batches.source.shape[1]
+        out.batches = _with_streams(self.batches, ranks.equal_share(streams, "batch_size"))
+        return out
 
 
 class LanguageModelStep(LossStep):
@@ -85,13 +141,13 @@ class LanguageModelStep(LossStep):
 
     def train_step(self, batch) -> dict:
         x, y = batch
-        loss, hidden = _stream_loss(self.model, x, y, self.hidden)
+        loss, hidden = _stream_loss(self._forward, x, y, self.hidden)
         value = self.update(loss)
         self.hidden = _detach(hidden)
         return {"train_loss": value}
 
     def validate(self, ids) -> dict:
-        result = evaluate_bpc(self.model, ids, self.eval_batch_size, self.seq_len)
+        result = evaluate_bpc(self.model, ids, self.eval_batch_size, self.seq_len, self.ranks)
         return {"val_loss": result["loss"], "val_bpc": result["bpc"]}
 
     def end_epoch(self, row: dict) -> None:
@@ -102,28 +158,39 @@ class LanguageModelStep(LossStep):
         return {"bpc": f"{means.get('train_loss', math.nan) / LN2:.3f}"}
 
     def state_dict(self) -> dict:
+        """The carried state of every stream (on several ranks, gathered from all of them: each
+        part has the streams along axis 1, as (layers, batch, hidden) or a Transformer's
+        (context, batch) tokens)."""
         h = self.hidden
         parts = [] if h is None else list(h) if isinstance(h, tuple) else [h]
         kind = "none" if h is None else "tuple" if isinstance(h, tuple) else "tensor"
-        return {"hidden_kind": kind, "hidden": [p.detach() for p in parts]}
+        parts = [p.detach() for p in parts]
+        if self.ranks is not None:
+            parts = [self.ranks.concat_columns(p) for p in parts]
+        return {"hidden_kind": kind, "hidden": parts}
 
     def load_state_dict(self, state: dict) -> None:
         if not state:
             return
         parts = [p if isinstance(p, Tensor) else Tensor._make(np.asarray(p))
                  for p in state["hidden"]]
+        if self.ranks is not None:  # this rank's streams of the checkpoint's
+            parts = [Tensor._make(np.ascontiguousarray(
+                p._data[:, self.ranks.equal_share(p.shape[1], "batch_size")])) for p in parts]
         kind = state["hidden_kind"]
         self.hidden = None if kind == "none" else tuple(parts) if kind == "tuple" else parts[0]
 
 
 class _TextSamples(Callback):
     """Show ``sample_fn(trainer)`` every ``every`` steps and after every epoch, drawing nothing
-    from the training's random generators."""
+    from the training's random generators (on several ranks, rank 0 only)."""
 
     def __init__(self, sample_fn, every: int, show: bool):
         self.sample_fn, self.every, self.show = sample_fn, every, show
 
     def _sample(self, trainer) -> None:
+        if not trainer.is_main_process:
+            return
         state = random_state.capture()
         text = self.sample_fn(trainer)
         random_state.restore(state)
@@ -145,10 +212,11 @@ class LanguageModelTrainer(Loop):
     training loop (``LanguageModelStep``).
 
     ``fit(train_ids, val_ids, epochs, resume)`` cuts ``train_ids`` into ``batch_size`` streams
-    (``graphgrad.text.BPTTIterator``). ``scheduler`` steps once per epoch. ``sample_fn(trainer)``
-    (optional) is called every ``sample_every`` steps and after every epoch, e.g. to print
-    generated text. ``time_limit`` (seconds, summed across resumes) ends training at the first step
-    past it (the epoch is then recorded as partial). History rows: epoch, train_loss, train_bpc,
+    (``graphgrad.text.BPTTIterator``; on N ranks each trains ``batch_size / N`` of them).
+    ``scheduler`` steps once per epoch. ``sample_fn(trainer)`` (optional) is called every
+    ``sample_every`` steps and after every epoch, e.g. to print generated text. ``time_limit``
+    (seconds, summed across resumes) ends training at the first step past it (the epoch is then
+    recorded as partial). History rows: epoch, train_loss, train_bpc,
     val_loss, val_bpc, lr, time, tokens_per_s, step."""
 
     def __init__(self, model, optimizer, *, batch_size: int = 32, seq_len: int = 100,
@@ -176,10 +244,8 @@ class LanguageModelTrainer(Loop):
 
     def fit(self, train_ids, val_ids=None, epochs: int = 1, resume: bool = False) -> list:
         """Train until ``epochs`` epochs are complete; returns the per-epoch history."""
-        from ..text import BPTTIterator
-
-        batches = BPTTIterator(train_ids, self.batch_size, self.seq_len)
+        batches = StreamBatches(train_ids, self.batch_size, self.seq_len)
         return super().fit(batches, val_ids, epochs, resume)
 
 
-__all__ = ["LanguageModelStep", "LanguageModelTrainer", "evaluate_bpc"]
+__all__ = ["LanguageModelStep", "LanguageModelTrainer", "StreamBatches", "evaluate_bpc"]

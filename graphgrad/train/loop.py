@@ -19,7 +19,11 @@ uninterrupted run draws.
 
 Devices and ranks: ``to_device`` (a batch on its way to the step), ``is_main_process`` (who writes
 files and prints) and ``reduce`` (the epoch's sums from every rank) are the places where GPU and
-data-parallel training plug in; on one CPU process they do nothing.
+data-parallel training plug in; on one CPU process they do nothing. When a process group of more
+than one rank exists, ``fit`` trains data-parallel (``graphgrad.train.ranks``): the step's model in
+DistributedDataParallel, each rank a share of every global batch, held-out figures over the whole
+split once, one agreement per step on stopping and checkpoints, and checkpoints (written by rank 0)
+that resume on any number of ranks.
 """
 from __future__ import annotations
 
@@ -27,19 +31,24 @@ import itertools
 import json
 import math
 import os
+import signal
 import time
 
 from .. import no_grad
+from ..distributed import is_main_process
 from ..serialization import load, save
 from . import random_state
 from .checkpoint import require_checkpoint, write_error
 from .interrupts import DeferredInterrupt
 from .progress import epoch_bar, epoch_line
+from .ranks import Ranks, for_rank
 from .run_dir import RunDir
 from .schedules import as_scheduled, load_progress
 
 CHECKPOINT_FIRST = 10      # steps: a run killed in its first epoch still leaves a checkpoint
 CHECKPOINT_EVERY = 60.0    # seconds between checkpoints within an epoch
+# What stops training gently: Ctrl-C, and on several ranks the signal mpiexec passes on to them all.
+_INTERRUPTS = (signal.SIGINT,) + ((signal.SIGUSR1,) if hasattr(signal, "SIGUSR1") else ())
 
 
 def default_checkpoint_every() -> float:
@@ -102,6 +111,8 @@ class Loop:
         self._mid = None        # where a mid-epoch checkpoint left off, until its epoch resumes
         self._last_saved = None
         self._interrupt = DeferredInterrupt()
+        self.ranks = None       # a train.ranks.Ranks while fit trains on several ranks
+        self._step_wrapped = False
         self._clock = (time.perf_counter(), 0.0)
         self._last_save_time = time.perf_counter()
 
@@ -117,9 +128,9 @@ class Loop:
     # ------------------------------------------------------------ devices and ranks
     @property
     def is_main_process(self) -> bool:
-        """Whether this process writes the run folder and prints. Data-parallel training
-        (several processes, one per rank) makes it ``rank == 0``; one process always is."""
-        return True
+        """Whether this process writes the run folder and prints: rank 0 of data-parallel
+        training (several processes, one per rank); one process always is."""
+        return is_main_process()
 
     def to_device(self, batch):
         """The batch as the step receives it. Training on a GPU moves its arrays to the model's
@@ -129,7 +140,7 @@ class Loop:
     def reduce(self, sums: dict) -> dict:
         """The epoch's sums of figures (``totals``, ``counts``, ``seen``) over every rank.
         Data-parallel training all-reduces them here; one process has them all already."""
-        return sums
+        return sums if self.ranks is None else self.ranks.sum_sums(sums)
 
     # ------------------------------------------------------------------ training
     def fit(self, train_data, val_data=None, epochs: int = 1, resume: bool = False) -> list:
@@ -137,12 +148,17 @@ class Loop:
         with ``resume``); returns the history, one row (dict) per epoch."""
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
             raise ValueError(f"{self.name}.fit: epochs must be an int >= 0, got {epochs!r}")
+        self.ranks = Ranks.current()
+        if self.ranks is not None:
+            train_data, val_data = self._data_parallel(train_data, val_data)
         if self.run_dir is not None and self.is_main_process:
             self.run_dir.remove_temporary_files()
         if resume:
             self.load_checkpoint(require_checkpoint(self.run_dir, self.name), epochs=epochs)
             if self.run_dir is not None and self.is_main_process:
                 self._write_metrics()  # lines a kill left ahead of the checkpoint go
+        elif self.ranks is not None:  # each rank its own random draws (rank 0 those of one process)
+            random_state.restore(for_rank(random_state.capture(), self.ranks.rank))
         if self._mid is not None and self.epoch >= epochs:
             raise ValueError(f"{self.name}.fit: the checkpoint is within epoch {self.epoch + 1}; "
                              f"epochs={epochs} would end before it")
@@ -152,10 +168,12 @@ class Loop:
         self._clock = (time.perf_counter(), self.elapsed)
         self._last_save_time = time.perf_counter()
         stop = False
+        self._interrupt = DeferredInterrupt(_INTERRUPTS if self.ranks is not None else
+                                            (signal.SIGINT,))
         with self._interrupt:
-            while self.epoch < epochs and not stop and not self._out_of_time():
+            while self.epoch < epochs and not stop and not self._time_up():
                 stop = self._run_epoch(train_data, val_data, epochs)
-                if self._interrupt.requested:  # came during validation or the checkpoint
+                if self._agree(self._interrupt.requested):  # during validation or the checkpoint
                     self._report_interrupt()
                     raise KeyboardInterrupt
         for cb in self.callbacks:
@@ -168,6 +186,35 @@ class Loop:
 
     def _out_of_time(self) -> bool:
         return self.time_limit is not None and self.elapsed >= self.time_limit
+
+    # ------------------------------------------------------------------ ranks
+    def _data_parallel(self, train_data, val_data):
+        """Wrap the step for data-parallel training (once) and split the data among the ranks."""
+        if not self._step_wrapped:
+            self.step.data_parallel(self.ranks)
+            self._step_wrapped = True
+        return (self.ranks.shard_train(train_data),
+                None if val_data is None else self.ranks.shard_eval(val_data))
+
+    def _agree(self, flag: bool) -> bool:
+        """``flag`` on any rank (itself on one process)."""
+        return flag if self.ranks is None else self.ranks.agree(flag)[0]
+
+    def _time_up(self) -> bool:
+        """Rank 0's verdict on the time limit, on every rank."""
+        up = self._out_of_time()
+        return up if self.ranks is None else self.ranks.from_main(up)
+
+    def _at_boundary(self, epoch: int, done: int, stop: bool) -> tuple[bool, bool, bool]:
+        """``(interrupted, stop, checkpoint due)`` after a step: on several ranks, agreed by all
+        of them (an interrupt or a callback's stop on any rank, rank 0's clock)."""
+        time_up, due = self._out_of_time(), self._checkpoint_due(epoch, done)
+        if self.ranks is None:
+            return self._interrupt.requested, stop or time_up, due
+        main = self.ranks.is_main
+        interrupted, stop, time_up, due = self.ranks.agree(self._interrupt.requested, stop,
+                                                           main and time_up, main and due)
+        return interrupted, stop or time_up, due
 
     def _batches(self, data, epoch: int, start: int):
         """An iterator over ``data`` from batch ``start``: skipped in the sampler where the data
@@ -203,7 +250,7 @@ class Loop:
             self.step.load_state_dict(mid["step"])
         bar = epoch_bar(self.progress and self.is_main_process, data, epoch, epochs, done)
         start = time.perf_counter()
-        where, stop = "fetch", False
+        where, stop, agreed = "fetch", False, False
         boundary_rng = None
         try:
             while True:
@@ -230,17 +277,18 @@ class Loop:
                     postfix["rate"] = f"{rate:.0f} {self.step.unit[:3]}/s"
                     bar.set_postfix(postfix, refresh=False)
                     bar.update(1)
-                if self._interrupt.requested:
+                agreed, stop, due = self._at_boundary(epoch, done, stop)
+                if agreed:
                     raise KeyboardInterrupt
-                if stop or self._out_of_time():
+                if stop:
                     break
-                if self._checkpoint_due(epoch, done):
+                if due:
                     self._save(self._mid_state(epoch_rng, done, sums,
                                                epoch_time + time.perf_counter() - start))
         except KeyboardInterrupt:
             if bar is not None:
                 bar.close()
-            self._interrupted(where, epoch_rng, done, sums,
+            self._interrupted(where, agreed, epoch_rng, done, sums,
                               epoch_time + time.perf_counter() - start, boundary_rng)
             raise
         finally:
@@ -250,7 +298,7 @@ class Loop:
         if bar is not None:
             bar.close()
         epoch_time += time.perf_counter() - start
-        partial = stop or self._out_of_time()
+        partial = stop
         if partial and hasattr(data, "__len__"):
             partial = done < len(data)
         return self._end_epoch(epoch, self.reduce(sums), epoch_time, partial, val_data) or stop
@@ -278,6 +326,7 @@ class Loop:
         stop = False
         for cb in self.callbacks:
             stop = bool(cb.on_epoch_end(self, row)) or stop
+        stop = self._agree(stop)
         self._tick()
         self._save(None)
         if self.progress and self.is_main_process:
@@ -308,14 +357,16 @@ class Loop:
     def _mid_state(epoch_rng, done: int, sums: dict, seconds: float) -> dict:
         return {"batch": done, "epoch_rng": epoch_rng, "sums": sums, "time": seconds}
 
-    def _interrupted(self, where, epoch_rng, done, sums, seconds, boundary_rng) -> None:
+    def _interrupted(self, where, agreed, epoch_rng, done, sums, seconds, boundary_rng) -> None:
         """Ctrl-C: checkpoint the last batch boundary, unless the interrupt came from inside a
-        step (its state is half updated: the last checkpoint stays)."""
-        if self.run_dir is None or not self.is_main_process:
+        step (its state is half updated: the last checkpoint stays). On several ranks only an
+        interrupt the ranks ``agreed`` on at a boundary is checkpointed (all of them take part)."""
+        if self.run_dir is None:
             return
-        if where == "step":
-            print(f"\ninterrupted within a training step: kept the last checkpoint "
-                  f"({self._last_saved or 'none yet'}) in {self.run_dir.path}", flush=True)
+        if where == "step" or (self.ranks is not None and not agreed):
+            if self.is_main_process:
+                print(f"\ninterrupted within a training step: kept the last checkpoint "
+                      f"({self._last_saved or 'none yet'}) in {self.run_dir.path}", flush=True)
             return
         self._save(self._mid_state(epoch_rng, done, sums, seconds),
                    rng=boundary_rng if where == "fetch" else None)
@@ -327,20 +378,23 @@ class Loop:
                   flush=True)
 
     def _save(self, mid: dict | None, rng=None) -> None:
-        """Write the checkpoint (then, after an epoch, metrics.jsonl) atomically."""
-        if self.run_dir is None or not self.is_main_process:
+        """Write the checkpoint (then, after an epoch, metrics.jsonl) atomically. On several ranks
+        every rank takes part (the checkpoint gathers their states); rank 0 writes."""
+        if self.run_dir is None:
             return
         for cb in self.callbacks:
             cb.on_checkpoint(self)
+        state = self.state_dict(mid, rng)
         path = self.run_dir.checkpoint
-        try:
-            save(self.state_dict(mid, rng), path)
-        except OSError as exc:
-            raise write_error(path, exc, self._last_saved) from None
+        if self.is_main_process:
+            try:
+                save(state, path)
+            except OSError as exc:
+                raise write_error(path, exc, self._last_saved) from None
         self._last_saved = (f"epoch {self.epoch}" + (f" and {mid['batch']} batches" if mid else "")
                             + f", step {self.global_step}")
         self._last_save_time = time.perf_counter()
-        if mid is None:
+        if mid is None and self.is_main_process:
             self._write_metrics()
 
     def _write_metrics(self) -> None:
@@ -350,7 +404,15 @@ class Loop:
             raise write_error(self.run_dir.file(RunDir.METRICS), exc, self._last_saved) from None
 
     def state_dict(self, mid: dict | None = None, rng=None) -> dict:
-        """Everything a checkpoint holds (see ``graphgrad.train.checkpoint``)."""
+        """Everything a checkpoint holds (see ``graphgrad.train.checkpoint``). On several ranks a
+        collective: every rank calls it, and gets the same dict."""
+        rng = rng if rng is not None else random_state.capture()
+        ranks = {}
+        if self.ranks is not None:
+            ranks["rank_random_states"] = json.dumps(
+                self.ranks.random_states(rng, mid["epoch_rng"] if mid else None))
+            if mid is not None:
+                mid = dict(mid, sums=self.ranks.sum_sums(mid["sums"]))
         state = {name: m.state_dict() for name, m in self.step.modules().items()}
         state.update({name: o.state_dict() for name, o in self.step.optimizers().items()})
         for i, s in enumerate(self.schedulers):
@@ -360,17 +422,22 @@ class Loop:
             "epochs": self._epochs,
             # JSON text: the generator states hold 128-bit integers
             "history": json.dumps(self.history),
-            "rng": json.dumps(rng if rng is not None else random_state.capture()),
+            "rng": json.dumps(rng),
             "callbacks": json.dumps([cb.state_dict() for cb in self.callbacks]),
             "mid_epoch": json.dumps(mid),
+            "world_size": 1 if self.ranks is None else self.ranks.size,
+            **ranks,
         })
         if mid is not None:
             state["step_state"] = self.step.state_dict()
         return state
 
     def save_checkpoint(self, path: str) -> None:
-        """Write an end-of-epoch checkpoint to ``path`` (atomically)."""
-        save(self.state_dict(), path)
+        """Write an end-of-epoch checkpoint to ``path`` (atomically; on several ranks every rank
+        calls it and rank 0 writes)."""
+        state = self.state_dict()
+        if self.is_main_process:
+            save(state, path)
 
     def load_checkpoint(self, path: str, epochs: int | None = None) -> None:
         """Restore everything from the checkpoint at ``path``. When ``epochs`` differs from the
@@ -398,8 +465,17 @@ class Loop:
         for cb, cb_state in zip(self.callbacks, json.loads(state["callbacks"])):
             cb.load_state_dict(cb_state)
         rng = json.loads(state["rng"])
-        random_state.restore(rng)
         mid = json.loads(state["mid_epoch"])
+        if self.ranks is not None:  # this rank's own states, or ones made for it (train.ranks)
+            saved = json.loads(state["rank_random_states"]) if "rank_random_states" in state \
+                else None
+            rng = self.ranks.restore_random_state(saved, rng)
+            if mid is not None:
+                mid["epoch_rng"] = self.ranks.restore_random_state(saved, mid["epoch_rng"],
+                                                                   "epoch_rng")
+                if not self.ranks.is_main:  # rank 0 carries the figures summed so far
+                    mid["sums"] = _new_sums()
+        random_state.restore(rng)
         if mid is not None:  # restored again once the epoch's skipped batches are behind
             mid["rng"], mid["step"] = rng, state.get("step_state", {})
         self._mid = mid

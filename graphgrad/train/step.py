@@ -12,7 +12,10 @@ what differs between model families:
 - ``validate(data) -> dict``: held-out figures for the epoch's row (the loop calls it in eval mode
   without recording a graph);
 - ``state_dict()``/``load_state_dict()``: anything else a mid-epoch checkpoint must hold to
-  continue exactly (a language model's carried hidden state), and ``start_epoch``/``end_epoch``.
+  continue exactly (a language model's carried hidden state), and ``start_epoch``/``end_epoch``;
+- ``data_parallel(ranks)``: how it trains on several ranks (``graphgrad.train.ranks``): the loop
+  calls it once, and the step wraps the model its training forward goes through in
+  DistributedDataParallel; steps that cannot (a GAN's) keep the default, which refuses.
 
 ``LossStep`` is the step of most families: one model, one optimizer, and a loss function of
 ``(model, batch)`` returning a scalar or a dict of scalars with a ``"loss"`` entry.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import math
 
+from ..distributed import mean_over_ranks
 from ..nn.utils import clip_grad_norm_
 
 
@@ -92,6 +96,13 @@ class Step:
         for m in self.modules().values():
             m.eval()
 
+    def data_parallel(self, ranks) -> None:
+        """Prepare to train on several ranks (``ranks``: a ``graphgrad.train.ranks.Ranks``): called
+        by the loop once, before the first step, when a process group of more than one rank
+        exists. This default refuses: a step trains data-parallel only if it says how."""
+        raise NotImplementedError(f"{type(self).__name__} cannot train data-parallel (on "
+                                  f"{ranks.size} ranks); run it as one process")
+
     def state_dict(self) -> dict:
         """Extra state a mid-epoch checkpoint needs (tensors, numbers, strings, lists, dicts)."""
         return {}
@@ -119,11 +130,16 @@ class LossStep(Step):
     a VAE's ``recon`` and ``kl``, a token accuracy). The row gets ``train_<name>`` for each, and
     ``val_<name>`` averaged over the validation data. ``clip_grad_norm`` clips the gradient's
     global norm before the optimizer step; ``count(batch)`` weighs the batch (default: its first
-    dimension), and ``unit`` names what it counts."""
+    dimension), and ``unit`` names what it counts. On several ranks (``data_parallel``) the
+    training forward goes through the model in DistributedDataParallel, and held-out figures are
+    means over every rank's share."""
+
+    ranks = None
 
     def __init__(self, model, optimizer, loss_fn, *, clip_grad_norm: float | None = None,
                  count=None, unit: str | None = None):
         self._model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self._forward = model  # what training steps call: the model, or it in DDP
         self.clip_grad_norm = clip_grad_norm
         if count is not None:
             self.count = count
@@ -140,8 +156,13 @@ class LossStep(Step):
     def optimizers(self) -> dict:
         return {"optimizer": self.optimizer}
 
-    def terms(self, batch) -> dict:
-        out = self.loss_fn(self._model, batch)
+    def data_parallel(self, ranks) -> None:
+        self.ranks = ranks
+        self._forward = ranks.wrap(self._model)
+
+    def terms(self, batch, model=None) -> dict:
+        """``loss_fn(model, batch)`` as a dict with ``"loss"`` (``model``: default the bare model)."""
+        out = self.loss_fn(self._model if model is None else model, batch)
         return out if isinstance(out, dict) else {"loss": out}
 
     def update(self, loss) -> float:
@@ -161,7 +182,7 @@ class LossStep(Step):
         return value
 
     def train_step(self, batch) -> dict:
-        terms = self.terms(batch)
+        terms = self.terms(batch, self._forward)
         if "loss" not in terms:
             raise KeyError(f"{type(self).__name__}: the loss function returned {sorted(terms)}, "
                            "without the 'loss' entry to minimise")
@@ -170,6 +191,7 @@ class LossStep(Step):
         return logs
 
     def validate(self, data) -> dict:
+        """Each term's mean over the held-out examples (over every rank's share, on several)."""
         if data is None:
             return {}
         sums, seen = {}, 0
@@ -178,9 +200,12 @@ class LossStep(Step):
             for k, v in self.terms(batch).items():
                 sums[k] = sums.get(k, 0.0) + scalar(v) * n
             seen += n
-        if seen == 0:
-            raise ValueError(f"{type(self).__name__}.validate: the validation data has no batches")
-        return {f"val_{k}": v / seen for k, v in sums.items()}
+        try:
+            means = mean_over_ranks(sums, seen)
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}.validate: the validation data has no "
+                             "batches") from None
+        return {f"val_{k}": v for k, v in means.items()}
 
 
 __all__ = ["LossStep", "Step", "leading_size", "scalar"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import autograd
+from ..distributed import all_gather_object, all_reduce_sums, rank_and_world_size
 from .loop import Loop
 from .metrics import confusion_matrix, per_class_scores, topk_correct
+from .ranks import Ranks
 from .schedules import Scheduled
 from .step import LossStep
 
@@ -27,7 +29,8 @@ class SupervisedStep(LossStep):
     """The step of supervised learning on ``(inputs, targets)`` batches: ``loss_fn(model(x), y)``,
     backward, clipping, one optimizer step. ``mixup(x, y) -> (x, soft_y)`` transforms training
     batches. Logs ``train_loss`` and, for (N, C) outputs, ``train_acc``; validation gives
-    ``val_loss``, ``val_acc`` and ``val_top{k}`` for the other ``topk``."""
+    ``val_loss``, ``val_acc`` and ``val_top{k}`` for the other ``topk`` (over every rank's share
+    when training data-parallel)."""
 
     def __init__(self, model, loss_fn, optimizer, *, clip_grad_norm: float | None = None,
                  mixup=None, topk=(1, 5)):
@@ -42,14 +45,15 @@ class SupervisedStep(LossStep):
         x, y = _split_batch(batch)
         if self.mixup is not None:
             x, y = self.mixup(x, y)
-        out = self.model(x)
+        out = self._forward(x)
         loss_value = self.update(self.criterion(out, y))
         logits = _numpy(out)
         correct = topk_correct(logits, _numpy(y), 1) if logits.ndim == 2 else 0
         return {"train_loss": loss_value, "train_acc": correct / max(logits.shape[0], 1)}
 
     def validate(self, data) -> dict:
-        result = evaluate(self.model, data, self.criterion, topk=self.topk)
+        result = evaluate(self.model, data, self.criterion, topk=self.topk,
+                          over_ranks=self.ranks is not None)
         row = {"val_loss": result["loss"], "val_acc": result["accuracy"]}
         row.update({f"val_top{k}": result[f"top{k}"] for k in self.topk if k != 1})
         return row
@@ -84,15 +88,25 @@ class Trainer(Loop):
         self.topk = tuple(topk)
 
     def evaluate(self, loader, num_classes: int | None = None) -> dict:
-        """Loss, accuracy, top-k accuracy, confusion matrix and per-class precision/recall/F1."""
-        return evaluate(self.model, loader, self.loss_fn, num_classes=num_classes, topk=self.topk)
+        """Loss, accuracy, top-k accuracy, confusion matrix and per-class precision/recall/F1.
+        On several ranks every rank calls it: each scores its share of ``loader``'s data, and
+        every rank gets the figures over all of it."""
+        ranks = Ranks.current()
+        if ranks is not None:
+            loader = ranks.shard_eval(loader)
+        return evaluate(self.model, loader, self.loss_fn, num_classes=num_classes, topk=self.topk,
+                        over_ranks=ranks is not None)
 
 
-def evaluate(model, loader, loss_fn=None, num_classes: int | None = None, topk=(1, 5)) -> dict:
+def evaluate(model, loader, loss_fn=None, num_classes: int | None = None, topk=(1, 5),
+             over_ranks: bool = False) -> dict:
     """Evaluate a classifier over ``loader`` in eval mode without recording a graph.
 
     Returns a dict with ``loss`` (if ``loss_fn``), ``accuracy``, ``top{k}``, ``confusion`` (C, C),
-    ``precision``/``recall``/``f1`` (per class), ``predictions`` and ``targets``."""
+    ``precision``/``recall``/``f1`` (per class), ``predictions``, ``targets`` and ``logits``.
+    ``over_ranks`` (a graphgrad addition): ``loader`` holds this rank's contiguous share of the
+    data (``graphgrad.train.ranks.shard_loader``); every rank calls ``evaluate`` and gets the
+    figures over all shares, the arrays in the data's order."""
     was_training = model.training
     model.eval()
     total_loss, seen = 0.0, 0
@@ -112,6 +126,15 @@ def evaluate(model, loader, loss_fn=None, num_classes: int | None = None, topk=(
             all_targets.append(targets if targets.ndim == 1 else targets.argmax(axis=1))
             seen += n
     model.train(was_training)
+    if over_ranks and rank_and_world_size()[1] > 1:
+        sums = all_reduce_sums({"loss": total_loss, "seen": seen,
+                                **{f"top{k}": correct[k] for k in topk}})
+        total_loss, seen = sums["loss"], int(sums["seen"])
+        correct = {k: int(sums[f"top{k}"]) for k in topk}
+        shares = [None] * rank_and_world_size()[1]
+        all_gather_object(shares, (all_logits, all_targets))
+        all_logits = [a for share in shares for a in share[0]]
+        all_targets = [a for share in shares for a in share[1]]
     if seen == 0:
         raise ValueError("evaluate: the loader produced no batches")
     logits = np.concatenate(all_logits)
