@@ -51,7 +51,15 @@ def _model(folder) -> dict:
     return {k: v.numpy() for k, v in graphgrad.load(os.path.join(folder, "checkpoint.npz"))["model"].items()}
 
 
-def _assert_weights_close(a, b, atol=1e-5):
+# Two ranks split each batch of 64 into two matrix products of 32, so their sums round in
+# another order; over the 32 steps a rounding-level difference can flip a max-pool's choice
+# between near-equal values and grow to ~3e-4 (measured: 3.3e-4 here and in CI). The bound sits
+# well below what a real data-parallel fault does: a learning rate 0.2% off moves the weights
+# 3.4e-3 and ranks that do not average their gradients (each training on batches of 32) 0.47.
+WEIGHTS_ATOL = 1e-3
+
+
+def _assert_weights_close(a, b, atol=WEIGHTS_ATOL):
     wa, wb = _model(a), _model(b)
     assert sorted(wa) == sorted(wb)
     worst = max(float(np.abs(wa[k] - wb[k]).max()) for k in wa)
@@ -91,8 +99,10 @@ def test_two_ranks_leave_one_complete_folder_with_the_weights_of_one_process(alo
     with open(os.path.join(folder, "test_metrics.json")) as f, \
             open(os.path.join(alone, "test_metrics.json")) as g:
         ours, theirs = json.load(f), json.load(g)
-    assert ours["test_accuracy"] == theirs["test_accuracy"]  # the whole test split, once
-    assert ours["test_loss"] == pytest.approx(theirs["test_loss"], rel=1e-5)
+    # the whole test split, once: weights within WEIGHTS_ATOL give the same figures but for a
+    # digit on the border
+    assert abs(ours["test_accuracy"] - theirs["test_accuracy"]) <= 0.002
+    assert ours["test_loss"] == pytest.approx(theirs["test_loss"], rel=1e-3)
 
 
 @needs_mpi
