@@ -21,6 +21,19 @@ def array_module(array) -> object:
     return np
 
 
+def check_device(device, op: str) -> None:
+    """Refuse a device other than the CPU for ``op`` (a factory function, a layer, ``to``), as
+    PyTorch refuses ``device="cuda"`` on a machine without CUDA: graphgrad has only the CPU, and
+    a tensor silently made on the CPU when the code asked for a GPU would hide the mistake.
+    ``None``, ``"cpu"``, ``"cpu:0"`` and ``device("cpu")`` pass."""
+    if device is None:
+        return
+    name = str(device)
+    if name.split(":")[0] != "cpu":
+        raise RuntimeError(f"{op}: graphgrad runs on the CPU; device {name!r} is not available "
+                           "(pass device='cpu' or leave it out)")
+
+
 class dtype:
     """A graphgrad dtype: a named wrapper of a NumPy dtype that prints as PyTorch's does.
 

@@ -39,3 +39,24 @@ def test_same_answers_as_pytorch_cpu_build():
     assert torch.backends.cudnn.enabled and not torch.backends.cudnn.deterministic
     with torch.accelerator.device_index(None):
         pass
+
+
+@pytest.mark.parametrize("make", [
+    lambda: torch.zeros(2, device="cuda"), lambda: torch.randn(2, 3, device="cuda:0"),
+    lambda: torch.arange(4, device="cuda"), lambda: torch.tensor([1.0], device="cuda"),
+    lambda: torch.ones(2).new_zeros(3, device="cuda"), lambda: torch.zeros(2).to("cuda"),
+    lambda: torch.nn.Linear(2, 3, device="cuda"), lambda: torch.nn.LSTM(2, 3, device="cuda"),
+    lambda: torch.nn.Linear(2, 3).to("cuda"), lambda: torch.nn.LazyBatchNorm1d(device="cuda"),
+], ids=["zeros", "randn", "arange", "tensor", "new_zeros", "Tensor.to", "Linear", "LSTM",
+        "Module.to", "LazyBatchNorm1d"])
+def test_asking_for_a_gpu_is_an_error_not_a_cpu_tensor(make):
+    """PyTorch's CPU build refuses device='cuda'; a tensor quietly made on the CPU instead would
+    hide the mistake (and a port would run on the wrong device without a word)."""
+    with pytest.raises(RuntimeError, match="graphgrad runs on the CPU; device 'cuda(:0)?' is not available"):
+        make()
+
+
+def test_the_cpu_passes_in_every_spelling():
+    for device in (None, "cpu", "cpu:0", torch.device("cpu")):
+        assert torch.zeros(2, device=device).device == "cpu"
+        torch.nn.Linear(2, 2, device=device)

@@ -8,7 +8,7 @@ from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor, as_array
 from ..backend import dtype as DType
-from ..backend import to_np_dtype
+from ..backend import check_device, to_np_dtype
 from ._util import register_methods
 
 
@@ -63,8 +63,7 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
             device = a
         else:
             dtype = a
-    if device is not None and str(device).split(":")[0] not in ("cpu",):
-        raise RuntimeError(f"to: graphgrad runs on the CPU; device {device!r} is not available")
+    check_device(device, "to")
     if dtype is None:
         return clone(self) if copy else self
     nd = to_np_dtype(dtype)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.tensor import Tensor, as_array
-from ..backend import get_default_dtype, to_np_dtype
+from ..backend import check_device, get_default_dtype, to_np_dtype
 
 
 def _shape(size) -> tuple:
@@ -39,6 +39,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors).
 
     Python floats become float32 (the default dtype), ints int64, bools bool."""
+    check_device(device, "tensor")
     array = as_array(data, dtype)
     source = data._data if isinstance(data, Tensor) else data
     if array is source:  # as_array shares memory with arrays and tensors; tensor() never does
@@ -48,6 +49,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with ``data`` when possible."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or to_np_dtype(dtype) == data._data.dtype):
         return data
     return Tensor._make(as_array(data, dtype))
@@ -61,18 +63,22 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros")
     return _finish(np.zeros(_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones")
     return _finish(np.ones(_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty")
     return _finish(np.empty(_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "full")
     if dtype is None:
         dtype = as_array(fill_value).dtype
     return _finish(np.full(_shape((size,)), fill_value, dtype=to_np_dtype(dtype)), requires_grad)
@@ -83,25 +89,30 @@ def _like_dtype(input, dtype):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    check_device(device, "zeros_like")
     return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    check_device(device, "ones_like")
     return _finish(np.ones(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    check_device(device, "empty_like")
     return _finish(np.empty(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None):
+    check_device(device, "full_like")
     return _finish(np.full(input._data.shape, fill_value, dtype=_like_dtype(input, dtype)),
                    requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -114,6 +125,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device, "linspace")
     return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
 
 
@@ -123,11 +135,13 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, requires
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device, "eye")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
+    check_device(device, "rand")
     dt = _float_dtype(dtype)
     return _finish(backend.rng(generator).random(_shape(size), dtype=np.float64).astype(dt),
                    requires_grad)
@@ -135,6 +149,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples."""
+    check_device(device, "randn")
     dt = _float_dtype(dtype)
     return _finish(backend.rng(generator).standard_normal(_shape(size)).astype(dt), requires_grad)
 
@@ -142,6 +157,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False) -> Tensor:
     """Integers uniform on [low, high); ``randint(high, size)`` also works."""
+    check_device(device, "randint")
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint: expected size=, e.g. randint(0, 10, (3,))")
@@ -173,6 +189,7 @@ def randint_like(input, low, high=None, *, dtype=None, generator=None) -> Tensor
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device, "randperm")
     dt = to_np_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     return _finish(backend.rng(generator).permutation(n).astype(dt), requires_grad)
 

@@ -12,6 +12,7 @@ from ..autograd.tensor import Tensor
 from ._util import register_methods, wrap_dim
 from .elementwise import _check_tensor, write_inplace
 from .views import mark_view
+from ..backend import check_device
 
 
 def _diagonal_array(x: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
@@ -188,11 +189,13 @@ def _indices(row: int, col: int, offset: int, upper: bool, dtype) -> Tensor:
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
     """The (2, N) coordinates of the lower triangle of a row x col matrix, row by row."""
+    check_device(device, "tril_indices")
     return _indices(row, col, offset, False, dtype)
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
     """The (2, N) coordinates of the upper triangle of a row x col matrix, row by row."""
+    check_device(device, "triu_indices")
     return _indices(row, col, offset, True, dtype)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.tensor import Tensor
-from ..backend import from_np_dtype, to_np_dtype
+from ..backend import check_device, from_np_dtype, to_np_dtype
 
 
 class finfo:  # noqa: N801 - PyTorch's name
@@ -69,8 +69,7 @@ def get_default_device() -> str:
 
 def set_default_device(device) -> None:
     """Only the CPU is available: ``None`` or 'cpu' are accepted, anything else is an error."""
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"set_default_device: graphgrad runs on the CPU, got {device!r}")
+    check_device(device, "set_default_device")
 
 
 _deterministic = [False]
@@ -117,6 +116,7 @@ def is_signed(input: Tensor) -> bool:
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A 0-d tensor of ``s`` (the default float dtype unless ``dtype`` is given)."""
+    check_device(device, "scalar_tensor")
     nd = backend.get_default_dtype().np if dtype is None else to_np_dtype(dtype)
     t = Tensor._make(np.asarray(s, dtype=nd))
     if requires_grad:
@@ -126,6 +126,7 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) ->
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
     """A tensor from ``obj`` sharing memory when possible (``copy=True`` always copies)."""
+    check_device(device, "asarray")
     from .creation import as_tensor, tensor
 
     if copy:

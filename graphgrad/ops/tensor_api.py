@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..autograd.tensor import Tensor, as_array
-from ..backend import to_np_dtype
+from ..backend import check_device, to_np_dtype
 from ._util import register_methods, sum_to
 from .creation import _shape
 
@@ -28,24 +28,29 @@ def _dtype(self: Tensor, dtype) -> np.dtype:
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``, with this tensor's dtype unless ``dtype`` is given."""
+    check_device(device, "new_tensor")
     array = np.array(as_array(data), dtype=_dtype(self, dtype), copy=True)
     return _finish(array, requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Zeros of ``size`` with this tensor's dtype (as ``torch.Tensor.new_zeros``)."""
+    check_device(device, "new_zeros")
     return _finish(np.zeros(_shape(size), dtype=_dtype(self, dtype)), requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "new_ones")
     return _finish(np.ones(_shape(size), dtype=_dtype(self, dtype)), requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "new_empty")
     return _finish(np.empty(_shape(size), dtype=_dtype(self, dtype)), requires_grad)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device, "new_full")
     return _finish(np.full(_shape((size,)), fill_value, dtype=_dtype(self, dtype)), requires_grad)
 
 

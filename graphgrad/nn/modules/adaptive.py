@@ -14,6 +14,7 @@ from .. import functional as F
 from .container import ModuleList, Sequential
 from .linear import Linear
 from .module import Module
+from ...backend import check_device
 
 _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
 
@@ -28,6 +29,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
 
     def __init__(self, in_features: int, n_classes: int, cutoffs, div_value: float = 4.0,
                  head_bias: bool = False, device=None, dtype=None):
+        check_device(device, "AdaptiveLogSoftmaxWithLoss")
         super().__init__()
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:

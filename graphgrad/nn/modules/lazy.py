@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype, to_np_dtype
+from ...backend import check_device, get_default_dtype, to_np_dtype
 from ...ops.creation import tensor
 from ..parameter import Parameter
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
@@ -32,6 +32,7 @@ class UninitializedTensorMixin:
     cls_to_become = Tensor
 
     def materialize(self, shape, device=None, dtype=None) -> None:
+        check_device(device, "UninitializedTensorMixin.materialize")
         dtype = self._data.dtype if dtype is None else to_np_dtype(dtype)
         self._data = np.empty(tuple(shape), dtype=dtype)
         self._bump_version()
@@ -68,6 +69,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     cls_to_become = Parameter
 
     def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        check_device(device, "UninitializedParameter")
         super().__init__(_placeholder(dtype), requires_grad)
 
     def __deepcopy__(self, memo):
@@ -85,6 +87,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None,
                  persistent: bool = True):
+        check_device(device, "UninitializedBuffer")
         if not persistent:
             raise ValueError("UninitializedBuffer: persistent=False is not supported here; pass "
                              "persistent=False to Module.register_buffer instead")
@@ -156,6 +159,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
+        check_device(device, "LazyLinear")
         super().__init__(0, 0, False)
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_features = out_features
@@ -246,6 +250,7 @@ LazyConvTranspose3d = _lazy_conv(ConvTranspose3d, True)
 class _LazyNormMixin(LazyModuleMixin):
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, bias=True):
+        check_device(device, type(self).__name__)
         super().__init__(0, eps, momentum, False, False)
         self.affine = affine
         self.track_running_stats = track_running_stats

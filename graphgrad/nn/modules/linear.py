@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype
+from ...backend import check_device, get_default_dtype
 from ...ops.creation import empty
 from .. import functional as F
 from .. import init
@@ -34,6 +34,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None):
+        check_device(device, "Linear")
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
@@ -70,6 +71,7 @@ class Bilinear(Module):
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
                  device=None, dtype=None):
+        check_device(device, "Bilinear")
         super().__init__()
         self.in1_features = in1_features
         self.in2_features = in2_features

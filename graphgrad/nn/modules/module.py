@@ -19,7 +19,7 @@ import numpy as np
 from ...autograd import grad_mode
 from ...autograd.function import Function
 from ...autograd.tensor import RemovableHandle, Tensor
-from ...backend import to_np_dtype
+from ...backend import check_device, to_np_dtype
 from ..parameter import Buffer, Parameter
 
 
@@ -428,9 +428,7 @@ class Module:
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"Module.to: graphgrad runs on the CPU; device {device!r} is not "
-                               "available")
+        check_device(device, "Module.to")
         if dtype is None:
             return self
         nd = to_np_dtype(dtype)

@@ -4,7 +4,7 @@ Softsign, Tanhshrink and Threshold. Each holds its options and calls ``nn.functi
 from __future__ import annotations
 
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype
+from ...backend import check_device, get_default_dtype
 from ...ops.creation import empty
 from .. import functional as F
 from .. import init
@@ -134,6 +134,7 @@ class PReLU(Module):
     (He et al. 2015)."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        check_device(device, "PReLU")
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype
+from ...backend import check_device, get_default_dtype
 from ...ops.creation import empty
 from ...ops.joining import cat, stack
 from ...ops.nn_misc import dropout as _dropout
@@ -48,6 +48,7 @@ class RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None):
+        check_device(device, "RNNBase")
         super().__init__()
         if mode not in _GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
@@ -358,6 +359,7 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device=None, dtype=None):
+        check_device(device, "RNNCellBase")
         super().__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -422,6 +424,7 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None):
+        check_device(device, "RNNCell")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: Unknown nonlinearity: {nonlinearity}")
         super().__init__(input_size, hidden_size, bias, 1, dtype=dtype)
@@ -440,6 +443,7 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None):
+        check_device(device, "LSTMCell")
         super().__init__(input_size, hidden_size, bias, 4, dtype=dtype)
 
     def forward(self, input: Tensor, hx=None):
@@ -454,6 +458,7 @@ class GRUCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None):
+        check_device(device, "GRUCell")
         super().__init__(input_size, hidden_size, bias, 3, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...autograd import grad_mode
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype
+from ...backend import check_device, get_default_dtype
 from ...ops.creation import empty
 from .. import functional as F
 from .. import init
@@ -38,6 +38,7 @@ class Embedding(Module):
                  max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, device=None, dtype=None):
+        check_device(device, "Embedding")
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -103,6 +104,7 @@ class EmbeddingBag(Module):
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
                  sparse: bool = False, _weight=None, include_last_offset: bool = False,
                  padding_idx: int | None = None, device=None, dtype=None):
+        check_device(device, "EmbeddingBag")
         super().__init__()
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from ...autograd.tensor import Tensor
-from ...backend import get_default_dtype, to_np_dtype
+from ...backend import check_device, get_default_dtype, to_np_dtype
 from .. import functional as F
 from .. import init
 from .attention import MultiheadAttention
@@ -77,6 +77,7 @@ class _TransformerLayer(Module):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None):
+        check_device(device, "_TransformerLayer")
         super().__init__()
         dtype = dtype or get_default_dtype()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
@@ -225,6 +226,7 @@ class Transformer(Module):
                  activation="relu", custom_encoder=None, custom_decoder=None,
                  layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
                  bias: bool = True, device=None, dtype=None):
+        check_device(device, "Transformer")
         super().__init__()
         options = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
                        layer_norm_eps=layer_norm_eps, batch_first=batch_first,
@@ -267,6 +269,7 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
         """The ``(sz, sz)`` float mask with -inf above the diagonal and 0 elsewhere: position ``i``
         attends to positions ``0 .. i``."""
+        check_device(device, "Transformer.generate_square_subsequent_mask")
         return Tensor._make(_square_subsequent(sz, to_np_dtype(dtype or get_default_dtype())))
 
     def _reset_parameters(self) -> None:
