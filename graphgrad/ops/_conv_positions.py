@@ -1,18 +1,16 @@
-"""2-d convolution with position-major columns, on arrays (nothing here records a graph): the
-forward of ``conv2d`` with one group, dilation 1 and at least ``MIN_CHANNELS`` input channels (a
-ResNet's 3x3 layers, an MNIST CNN's second layer, a DCGAN discriminator's 4x4 stride-2 layer), the
-weight gradient from the forward's kept columns, and the input gradient of stride-1 layers where it
-pays.
+"""Stride-1 2-d convolution with position-major columns, on arrays (nothing here records a graph):
+the forward of ``conv2d`` when stride and dilation are 1 and there is one group (a ResNet's 3x3
+layers, an MNIST CNN's second layer), the weight gradient from the forward's kept columns, and the
+input gradient where it pays.
 
 Why a second layout: ``_conv_arrays`` multiplies ``W (O, C k) @ col (C k, N P)``, whose result has
 only O rows, and OpenBLAS runs that shape slowly when O is small: for a ResNet's 16-channel 3x3
 layer (one thread) at ~75 GFLOP/s, while the same product with positions as rows,
 ``col (N P, k C) @ W (k C, O)``, runs at ~170. Here the columns are ``(N, Ho, Wo, kh, kw, C)``,
 built from the input padded and transposed to ``(N, H, W, C)``: for one kernel row ``i`` the ``kw``
-taps of a position are ``kw C`` consecutive values of that array (at any stride), so the columns
-are ``kh`` strided-view copies with runs of ``kw C`` values (channel-major im2col copies runs of
-``Wo`` values, each with a stride when the convolution has one). The result ``(N P, O)`` goes back
-to ``(N, O, P)`` in one transposing copy.
+taps of a position are ``kw C`` consecutive values of that array, so the columns are ``kh``
+strided-view copies with runs of ``kw C`` values. The result ``(N P, O)`` goes back to
+``(N, O, P)`` in one transposing copy.
 
 The input gradient of a stride-1 convolution is itself a stride-1 convolution: of ``gy`` padded by
 ``k - 1 - pad`` with the kernel flipped and its channel axes swapped (it needs ``pad <= k - 1``).
@@ -20,12 +18,12 @@ Its columns are ``O/C`` times the forward's, and ``_conv_arrays``' col2im path w
 ``(H + k - 1)^2 / H^2`` times the image, so it runs here only where that grid overhead is large and
 the columns are no larger than the forward's (maps of at most 16x16, ``O <= C``).
 
-Measured with one thread, the array code alone (ms, channel-major -> position-major): ResNet-20's
-16-channel 32x32 layer at batch 128, forward 14.4 -> 11.5; 32-channel 16x16, forward 9.6 -> 7.2,
-input gradient 6.9 -> 6.2; 64-channel 8x8, forward 6.8 -> 4.4, input gradient 6.8 -> 4.5; the
-DCGAN discriminator's 64 -> 128 4x4 stride-2 layer at batch 64, forward 6.1 -> 5.1. Inputs with
-fewer than ``MIN_CHANNELS`` channels (an image's 1 or 3) stay channel-major: their columns are too
-narrow for the layout change to pay (an MNIST CNN's first layer: 0.46 -> 1.54 ms).
+Measured with one thread, the array code alone (forward / input gradient / weight gradient in
+ms, channel-major -> position-major): ResNet-20's 16-channel 32x32 layer at batch 128, forward
+14.4 -> 11.5; 32-channel 16x16, forward 9.6 -> 7.2, input gradient 6.9 -> 6.2; 64-channel 8x8,
+forward 6.8 -> 4.4, input gradient 6.8 -> 4.5. Inputs with fewer than ``MIN_CHANNELS`` channels
+(an image's 1 or 3) stay channel-major: their columns are too narrow for the layout change to pay
+(an MNIST CNN's first layer: 0.46 -> 1.54 ms).
 """
 from __future__ import annotations
 
@@ -50,11 +48,12 @@ def _stride_one(x_ndim, kernel, groups, stride, pads, dilation) -> bool:
 
 
 def forward_applies(x_shape, kernel, groups, stride, pads, dilation) -> bool:
-    """True for the convolutions whose forward runs here: 2-d, one group, dilation 1, at least
-    ``MIN_CHANNELS`` input channels, a kernel larger than 1x1 (any stride and padding). A 1x1
-    kernel's columns are the input itself (strided), and the layout change costs more than it
-    saves (a ResNet's 16 -> 32 stride-2 shortcut: 1.0 -> 2.2 ms)."""
-    return (len(x_shape) == 4 and groups == 1 and tuple(dilation) == (1, 1)
+    """True for the convolutions whose forward runs here: 2-d, one group, stride and dilation 1,
+    each pad at most ``k - 1``, at least ``MIN_CHANNELS`` input channels, a kernel above 1x1 (a 1x1
+    kernel's columns are the input itself, and the layout change costs more than it saves:
+    (128, 16, 32, 32) -> 32 channels, 3.0 -> 5.1 ms). Strided convolutions stay channel-major:
+    on them this path was no faster (a DCGAN's and a ResNet-20's steps unchanged within noise)."""
+    return (_stride_one(len(x_shape), kernel, groups, stride, pads, dilation)
             and x_shape[1] >= MIN_CHANNELS and math.prod(kernel) > 1)
 
 
@@ -98,7 +97,7 @@ def padded_positions(a: np.ndarray, pads) -> np.ndarray:
     return out
 
 
-def _columns(xp: np.ndarray, first: int, last: int, kernel, out_hw, stride=(1, 1)) -> np.ndarray:
+def _columns(xp: np.ndarray, first: int, last: int, kernel, out_hw) -> np.ndarray:
     """Columns ``(B, Ho, Wo, kh, kw C)`` of images ``[first, last)`` of padded ``xp``."""
     kh, kw = kernel
     ho, wo = out_hw
@@ -109,7 +108,7 @@ def _columns(xp: np.ndarray, first: int, last: int, kernel, out_hw, stride=(1, 1
     def copy(lo, hi):  # images [first + lo, first + hi)
         for i in range(kh):  # the kw taps of kernel row i: kw C consecutive values
             col[lo:hi, :, :, i] = as_strided(xp[first + lo:, i:], (hi - lo, ho, wo, kw * c),
-                                             (sn, stride[0] * sh, stride[1] * sw, sc))
+                                             (sn, sh, sw, sc))
     parallel_for(copy, last - first, 2 * col.nbytes)
     return col
 
@@ -128,7 +127,7 @@ def _to_channels(out: np.ndarray, y: np.ndarray, bias) -> None:
     parallel_for(part, b, 2 * out.nbytes)
 
 
-def _run(xp, wr, kernel, out, bias=None, keep=False, stride=(1, 1)):
+def _run(xp, wr, kernel, out, bias=None, keep=False):
     """``out (N, O, Ho, Wo)`` = the convolution of padded ``xp`` with ``wr (kh kw C, O)``; returns
     the chunks' ``Columns`` when ``keep`` (else None)."""
     n = xp.shape[0]
@@ -136,7 +135,7 @@ def _run(xp, wr, kernel, out, bias=None, keep=False, stride=(1, 1)):
     per_image = ho * wo * wr.shape[0] * xp.itemsize
     kept = Columns() if keep else None
     for s, e in _chunks(n, per_image):
-        col = _columns(xp, s, e, kernel, (ho, wo), stride)
+        col = _columns(xp, s, e, kernel, (ho, wo))
         y = np.matmul(col.reshape(-1, wr.shape[0]), wr,
                       out=workspace(((e - s) * ho * wo, wr.shape[1]), xp.dtype))
         if keep:
@@ -148,7 +147,7 @@ def _run(xp, wr, kernel, out, bias=None, keep=False, stride=(1, 1)):
     return kept
 
 
-def forward(x, w, pads, out_shape, bias=None, keep_col=False, stride=(1, 1)):
+def forward(x, w, pads, out_shape, bias=None, keep_col=False):
     """``conv2d(x, w, padding=pads) + bias``: ``x (N, C, H, W)``, ``w (O, C, kh, kw)``. Returns
     ``(y, cols)``: the ``Columns`` for ``weight_grad`` when ``keep_col`` and they are at most
     ``COL_CACHE_BYTES`` in all, else None."""
@@ -158,7 +157,7 @@ def forward(x, w, pads, out_shape, bias=None, keep_col=False, stride=(1, 1)):
         <= COL_CACHE_BYTES
     xp = padded_positions(x, pads)
     out = np.empty((x.shape[0], o) + tuple(out_shape), dtype=x.dtype)
-    cols = _run(xp, wr, (kh, kw), out, bias, keep, tuple(stride))
+    cols = _run(xp, wr, (kh, kw), out, bias, keep)
     release(xp)
     return out, cols
 
