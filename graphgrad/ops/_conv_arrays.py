@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from . import _conv_positions as positions
 from ._im2col import col2im_cm, im2col_cm, release, shift_grid, workspace
 from ._parallel import parallel_for
 
@@ -69,6 +70,8 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
             y += _bias_shape(bias, nd)
         return y, None
     kernel = w.shape[2:]
+    if positions.forward_applies(x.shape, kernel, groups, stride, pads, dilation):
+        return positions.forward(x, w, pads, out_shape, bias, keep_col)
     per_image = x.shape[1] * math.prod(kernel) * math.prod(out_shape) * x.itemsize
     keep = keep_col and n * per_image <= COL_CACHE_BYTES  # then built whole: backward reuses it
     out = np.empty((n, o) + tuple(out_shape), dtype=x.dtype)
@@ -123,6 +126,11 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     own_gy = gy_cm is None
     if own_gy:
         gy_cm = to_channel_major(gy)
+    if isinstance(col, positions.Columns):  # kept by a position-major forward
+        gw = positions.weight_grad(col, gy_cm, c, kernel)
+        if own_gy:
+            release(gy_cm)
+        return gw
     p = math.prod(out_shape)
 
     def views(cols, gys, q):
@@ -169,6 +177,11 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     in_shape = x.shape[2:]
     if covers_input(spatial, kernel, pads, dilation, groups):  # x is (N, O, 1, ...)
         out = (x.reshape(n, o) @ w.reshape(o, -1)).reshape((n, cg) + tuple(kernel))
+        if bias is not None:
+            out += _bias_shape(bias, len(spatial))
+        return out
+    if positions.input_grad_applies(x.shape, w.shape, groups, stride, pads, dilation, spatial):
+        out = positions.input_grad(x, w, pads, tuple(spatial))
         if bias is not None:
             out += _bias_shape(bias, len(spatial))
         return out

@@ -190,18 +190,26 @@ def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape, out=N
     shifts = [[(off, sum(t * d // s * e for t, s, d, e in zip(off, stride, dilation, step)))
                for off in taps] for taps in phase_of.values()]
 
+    # A phase's unshifted tap (start 0) covers every position: it is copied, not added to zeros.
+    shifts = [sorted(taps, key=lambda tap: tap[1] != 0) for taps in shifts]
+
     def accumulate(lo, hi):  # positions [lo, hi) of every phase's flat (N, *grid) block
         for acc_phase, taps in zip(acc, shifts):
-            acc_phase[:, lo:hi].fill(0)
-            for off, start in taps:  # position p gets column p - start
+            if taps[0][1] != 0:
+                acc_phase[:, lo:hi].fill(0)
+            for k, (off, start) in enumerate(taps):  # position p gets column p - start
                 first = max(lo, start)
                 if first < hi:
-                    target = acc_phase[:, first:hi]
-                    target += col[(slice(None),) + off].reshape(c, block)[:, first - start:hi - start]
+                    source = col[(slice(None),) + off].reshape(c, block)[:, first - start:hi - start]
+                    if k == 0 and start == 0:
+                        np.copyto(acc_phase[:, lo:hi], source)
+                    else:
+                        target = acc_phase[:, first:hi]
+                        target += source
     parallel_for(accumulate, block, 3 * acc.nbytes)
     if out is None:
         out = np.empty((n, c) + tuple(spatial), dtype=col.dtype)
-    places = []
+    places, covered = [], 0
     for phase in phase_of:
         src, dst = [slice(None), slice(None)], [slice(None), slice(None)]
         for r, s, (lo, _), size, g in zip(phase, stride, pads, spatial, grid):
@@ -211,9 +219,13 @@ def col2im_cm(col: np.ndarray, spatial, stride, pads, dilation, out_shape, out=N
             src.append(slice(first, first + count))
             dst.append(slice(begin, begin + (count - 1) * s + 1, s) if count else slice(0, 0))
         places.append((tuple(src), tuple(dst)))
+        covered += math.prod(sl.stop - sl.start for sl in src[2:])
+    # The phases' positions are disjoint; when they cover the image there is nothing to zero.
+    zero = covered < math.prod(spatial)
 
     def interleave(first, last):  # images [first, last)
-        out[first:last].fill(0)
+        if zero:
+            out[first:last].fill(0)
         for acc_phase, (src, dst) in zip(acc, places):
             phase_img = acc_phase.reshape((c, n) + tuple(grid))[:, first:last]
             out[first:last][dst] = phase_img[src].swapaxes(0, 1)

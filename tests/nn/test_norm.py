@@ -19,6 +19,24 @@ def randn(*shape, seed=0, dtype=np.float32):
 
 
 # ------------------------------------------------------------------- functional ops
+@pytest.mark.parametrize("offset", [0.0, 3.0, 1e3])
+def test_batch_norm_normalize_pass_is_exact_near_and_far_from_zero_mean(offset):
+    """``normalize_forward`` folds the mean into one multiply-add when the means are within a few
+    standard deviations of zero and centres first otherwise: both within float32 rounding of the
+    float64 result."""
+    from graphgrad.ops._batch_norm_arrays import normalize_forward
+
+    x = randn(16, 3, 7, 5) * 0.5 + np.float32(offset)
+    w, b = randn(3, seed=1), randn(3, seed=2)
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=(0, 2, 3)), x64.var(axis=(0, 2, 3))
+    invstd = 1 / np.sqrt(var + 1e-5)
+    exact = (x64 - mean[:, None, None]) * (invstd * w)[:, None, None] + b[:, None, None]
+    got = normalize_forward(x, mean.astype(np.float32), invstd.astype(np.float32), w, b)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, exact, rtol=0, atol=2e-5 * (1 + offset * invstd.max() * 1e-3))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 5)])
 @pytest.mark.parametrize("training", [True, False])
