@@ -144,8 +144,8 @@ def _run_one(claim, settings: Settings, path: str, record: dict, save) -> dict:
         claim.plot(metrics, os.path.join(path, plot))
         if not os.path.isfile(os.path.join(path, plot)):
             raise FileNotFoundError(f"plot wrote no file at {plot}")
-    except (KeyboardInterrupt, UsageError):
-        raise
+    except UsageError as exc:  # a problem the user can fix (damaged --data): one line, naming the claim
+        raise UsageError(f"claims: claim {claim.number} {claim.name}: {exc}") from None
     except Exception as exc:
         failure = ClaimFailed(claim, stage, exc)
         record["failed"] = {"number": claim.number, "name": claim.name, "error": str(failure)}
