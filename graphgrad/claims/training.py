@@ -48,13 +48,14 @@ class _Probe(Callback):
 
 def train_classifier(model, optimizer, data: dict, *, loss_fn, epochs: int, batch_size: int,
                      seed: int, probe_every: int | None = None, probe_size: int = 1000,
-                     stop_at: float | None = None) -> dict:
+                     stop_at: float | None = None, train_eval_limit: int | None = None) -> dict:
     """Train ``model`` on ``data['x_train']``/``data['y_train']`` for ``epochs`` epochs of shuffled
     mini-batches (order drawn from ``seed``). Returns plain lists: ``train_loss`` (mean per
     epoch), ``train_error`` and ``test_error`` (after each epoch, on all the images), and with
     ``probe_every`` ``probe_steps``/``probe_error``: the error on a fixed random ``probe_size``
     of the training images every ``probe_every`` steps, from step 0 (training stops early once
-    it is at or below ``stop_at``)."""
+    it is at or below ``stop_at``). ``train_eval_limit``: the per-epoch training error on a fixed
+    random subset of that many training images instead of all (full MNIST is 60,000)."""
     x, y = data["x_train"], data["y_train"]
     probe = None
     if probe_every:
@@ -62,9 +63,11 @@ def train_classifier(model, optimizer, data: dict, *, loss_fn, epochs: int, batc
         keep = np.random.default_rng(0).permutation(len(x))[:probe_size]
         probe = _Probe(x[keep], y[keep], probe_every, stop_at)
 
+    seen = np.random.default_rng(1).permutation(len(x))[:train_eval_limit or len(x)]
+
     class _AfterEpoch(Callback):
         def on_epoch_end(self, trainer, logs):  # (also after an epoch cut short by the probe)
-            train_error.append(round(error_rate(model, x, y), 6))
+            train_error.append(round(error_rate(model, x[seen], y[seen]), 6))
             test_error.append(round(error_rate(model, data["x_test"], data["y_test"]), 6))
 
     train_error, test_error = [], []

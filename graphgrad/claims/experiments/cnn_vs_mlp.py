@@ -22,11 +22,15 @@ GAP_FULL, GAP_SAMPLE = 0.3, 1.0
 def run(settings) -> dict:
     seeds = settings.pick(tiny=1, quick=3, full=3)
     epochs = settings.pick(tiny=1, quick=4, full=3)
-    data = mnist_arrays(settings.data, train_limit=settings.pick(tiny=500, quick=None, full=None),
+    # quick with full MNIST: a fixed 12,000 of its images (judged with the sample's margin)
+    data = mnist_arrays(settings.data, train_limit=settings.pick(tiny=500, quick=12000, full=None),
                         test_limit=settings.pick(tiny=200, quick=None, full=None))
     # the full run on the sample trains longer (it has 15 times fewer images than full MNIST)
     if not data["full"] and settings.size == "full":
         epochs = 10
+    all_of_mnist = len(data["y_train"]) >= 50000
+    if all_of_mnist:  # 60,000 images: two epochs fit the full budget
+        epochs = 2
     cnn_channels = settings.pick(tiny=(4, 8), quick=(16, 32), full=(16, 32))
     mlp_hidden = settings.pick(tiny=[32], quick=[256], full=[256])
     lr, batch_size = 0.05, 64
@@ -39,12 +43,15 @@ def run(settings) -> dict:
                      else MLP(784, mlp_hidden, 10))
             opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
             curves = train_classifier(model, opt, data, loss_fn=nn.CrossEntropyLoss(),
-                                      epochs=epochs, batch_size=batch_size, seed=seed)
+                                      epochs=epochs, batch_size=batch_size, seed=seed,
+                                      train_eval_limit=10000)
             curves["seed"] = seed
             curves["parameters"] = sum(p.numel() for p in model.parameters())
             results[kind].append(curves)
-    return {"data": data["description"], "full_mnist": data["full"], "seeds": seeds,
-            "epochs": epochs, "lr": lr, "momentum": 0.9, "batch_size": batch_size,
+    return {"data": data["description"], "full_mnist": all_of_mnist, "seeds": seeds,
+            "epochs": epochs, "lr": lr,
+            "train_error_on": "a fixed random 10,000 training images (all of the sample's)",
+            "momentum": 0.9, "batch_size": batch_size,
             "cnn": f"SimpleCNN, conv channels {list(cnn_channels)}, hidden 128",
             "mlp": f"MLP 784-{'-'.join(map(str, mlp_hidden))}-10, ReLU",
             "runs": results}
@@ -99,8 +106,9 @@ CLAIM = Claim(
     source="the lectures' convolutional-networks slides: ~1.0% test error for a fully connected "
            "net vs ~0.6% for a shallow CNN on MNIST",
     rule=f"the CNN's final test error is lower than the MLP's on every seed and lower by at least "
-         f"{GAP_FULL} points on average on full MNIST ({GAP_SAMPLE} on the 4,000-image embedded "
-         f"sample); does not hold if the MLP is as good or better on average; inconclusive "
+         f"{GAP_FULL} points on average on all of MNIST's 60,000 training images ({GAP_SAMPLE} on "
+         f"the 4,000-image embedded sample or a 12,000-image subset); does not hold if the MLP is "
+         f"as good or better on average; inconclusive "
          f"otherwise. Robust: 3+ seeds and every seed's gap over the margin",
     budget={"quick": "~25 s", "full": "~2.5 min"},
     run=run, judge=judge, plot=plot)
