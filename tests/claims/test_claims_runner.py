@@ -36,7 +36,8 @@ def fake(number, name, score, raises=False):
         if raises:
             raise ValueError("the experiment broke")
         assert os.path.isdir(settings.folder)
-        return {"score": score, "curve": [settings.seed, settings.seed + 1.5], "size": settings.size}
+        return {"score": score, "curve": [settings.seed, settings.seed + 1.5], "size": settings.size,
+                "data": "fake data, 3 images"}
 
     return Claim(number=number, name=name, statement=f"{name} is true | really", source="slide 9",
                  rule="holds when score > 1; robust when score > 2",
@@ -73,7 +74,8 @@ def test_a_run_writes_the_folder_claims_json_and_report(fakes, tmp_path):
     assert got == [(1, "first-claim", HOLDS, True), (2, "second-claim", DOES_NOT_HOLD, False),
                    (3, "third-claim", HOLDS, False)]
     first = record["claims"][0]
-    assert first["metrics"] == {"score": 3.0, "curve": [7, 8.5], "size": "quick"}
+    assert first["metrics"] == {"score": 3.0, "curve": [7, 8.5], "size": "quick",
+                                "data": "fake data, 3 images"}
     assert first["rule"] == fakes[0].rule and first["source"] == "slide 9"
     assert first["statement"] and first["measured"] == "score 3.0" and first["seconds"] >= 0
     with open(os.path.join(path, "01-first-claim", "metrics.json")) as f:
@@ -88,6 +90,7 @@ def test_a_run_writes_the_folder_claims_json_and_report(fakes, tmp_path):
     assert "| 1 | first-claim: first-claim is true \\| really | slide 9 | score 3.0 | **holds** " \
            "(robust) | holds when score > 1; robust when score > 2 |" in report
     assert "![second-claim](plots/02-second-claim.png)" in report
+    assert "Data: fake data, 3 images." in report
     did_not_hold = report.split("## Claims that did not hold")[1]
     assert "second-claim" in did_not_hold and "third-claim" not in did_not_hold
 
