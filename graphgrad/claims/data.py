@@ -57,16 +57,16 @@ def mnist_arrays(data: str | None, train_limit: int | None = None,
     else:
         train, test = datasets.MNIST(folder, train=True), datasets.MNIST(folder, train=False)
         where = f"full MNIST from {folder}"
-    out = {}
+    out, cut = {}, False
     for part, ds, limit in (("train", train, train_limit), ("test", test, test_limit)):
         images, labels = ds.data.numpy(), ds.targets.numpy()
         keep = _subset(len(images), limit, seed=0)
+        cut = cut or len(keep) < len(images)
         x = (images[keep].astype(np.float32) / 255.0 - MNIST_MEAN[0]) / MNIST_STD[0]
         out[f"x_{part}"] = x[:, None, :, :]
         out[f"y_{part}"] = labels[keep].astype(np.int64)
     out["description"] = (f"{where}: {len(out['y_train']):,} training and {len(out['y_test']):,} "
-                          f"test images" + (" (a fixed random subset)" if train_limit or test_limit
-                                            else ""))
+                          f"test images" + (" (a fixed random subset)" if cut else ""))
     out["full"] = folder is not None
     return out
 
