@@ -97,6 +97,8 @@ def run_claims(names=(), size: str = "full", seed: int = 0, data: str | None = N
     the claims finished before it."""
     claims = select_claims(names)
     Settings(size=size, seed=seed, data=data, folder=".")  # a bad size fails before any folder
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"claims: --seed must be an integer >= 0, got {seed!r}")
     if data is not None and not os.path.isdir(data):
         raise UsageError(f"claims: --data {data}: no such folder")
     path = _new_folder(out)

@@ -191,10 +191,12 @@ def test_the_command_runs_and_prints_a_line_per_claim(fakes, tmp_path, capsys):
     assert record["size"] == "quick" and record["seed"] == 3
 
 
-def test_a_missing_data_folder_is_refused_before_any_folder(fakes, tmp_path, capsys):
+def test_a_missing_data_folder_or_bad_seed_is_refused_before_any_folder(fakes, tmp_path, capsys):
     out = tmp_path / "runs"
     assert cli.main(["claims", "--data", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
     assert "no such folder" in capsys.readouterr().err and not out.exists()
+    assert cli.main(["claims", "--seed", "-1", "--out", str(out)]) == 2
+    assert "--seed must be an integer >= 0, got -1" in capsys.readouterr().err and not out.exists()
 
 
 def test_check_passes_on_a_real_tiny_run_and_fails_when_tampered(tmp_path, capsys):
