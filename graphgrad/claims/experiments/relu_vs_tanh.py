@@ -93,8 +93,8 @@ def plot(metrics: dict, path: str) -> None:
     for act, colour in (("relu", "tab:blue"), ("tanh", "tab:red")):
         for j, r in enumerate(metrics["runs"][act]):
             ax.plot([s / per_epoch for s in r["probe_steps"]], [100 * e for e in r["probe_error"]],
-                    color=colour, alpha=0.8, label=f"{act} (seed {r['seed']})" if j == 0 else None,
-                    ls="-" if j == 0 else "--")
+                    color=colour, alpha=0.8, ls="-" if j == 0 else "--",
+                    label=f"{act}, {len(metrics['runs'][act])} seed(s)" if j == 0 else None)
     ax.axhline(100 * metrics["target_error"], color="k", lw=0.8, ls=":",
                label=f"target {100 * metrics['target_error']:g}%")
     ax.set_yscale("log")
