@@ -51,7 +51,7 @@ def gradient_curve(classes: int = 10, points: int = 81) -> dict:
 def run(settings) -> dict:
     data = mnist_arrays(settings.data, train_limit=settings.pick(500, 4000, 12000),
                         test_limit=settings.pick(200, 1000, 1000))
-    seeds = settings.pick(tiny=1, quick=5, full=5)  # cheap: five seeds even in quick
+    seeds = settings.pick(tiny=1, quick=5, full=10)  # cheap: five seeds even in quick, ten in full
     epochs = settings.pick(tiny=2, quick=12, full=12)
     hidden = settings.pick(tiny=[32], quick=[100], full=[100])
     lr, batch_size, probe_every = 0.1, 64, settings.pick(tiny=4, quick=10, full=10)
