@@ -113,5 +113,5 @@ CLAIM = Claim(
          f"the 4,000-image embedded sample or a 12,000-image subset); does not hold if the MLP is "
          f"as good or better on average; inconclusive "
          f"otherwise. Robust: 3+ seeds and every seed's gap over the margin",
-    budget={"quick": "~25 s", "full": "~1.5 min; ~2.5 min on full MNIST"},
+    budget={"quick": "~15 s", "full": "~1.5 min; ~2.5-4 min on full MNIST"},
     run=run, judge=judge, plot=plot)

@@ -132,5 +132,5 @@ CLAIM = Claim(
          f"cross-entropy is sooner on every seed; a run that never reaches the target gives a "
          f"bound (inconclusive if that bound cannot decide). Robust: 3+ seeds, each ratio >= "
          f"{NEEDED:g}",
-    budget={"quick": "~5 s", "full": "~15 s"},
+    budget={"quick": "~2 s", "full": "~5-20 s"},
     run=run, judge=judge, plot=plot)

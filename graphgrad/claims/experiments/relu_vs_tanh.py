@@ -117,5 +117,5 @@ CLAIM = Claim(
          f"MNIST stand-in), tanh's over ReLU's, have a geometric mean over seeds >= {NEEDED:g} and "
          f"ReLU is sooner on every seed; a run that never reaches the target gives a bound "
          f"(inconclusive if that bound cannot decide). Robust: 3+ seeds, each ratio >= {NEEDED:g}",
-    budget={"quick": "~35 s (60-85 s with the cores shared)", "full": "~2.5 min; ~3.5 min on full MNIST"},
+    budget={"quick": "~30 s", "full": "~2.5 min; 2.5-3.5 min on full MNIST"},
     run=run, judge=judge, plot=plot)
