@@ -218,3 +218,17 @@ def test_unknown_name_from_the_real_command(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "cnn-vs-mlp" in result.stderr and "mse-vs-cross-entropy" in result.stderr
     assert not out.exists()
+
+
+def test_check_reports_damaged_metrics_and_unknown_claims(fakes, tmp_path, capsys):
+    path = runner.run_claims(size="tiny", out=str(tmp_path))
+    record = read(path)
+    del record["claims"][0]["metrics"]["score"]
+    record["claims"][2]["name"] = "renamed-claim"
+    with open(os.path.join(path, "claims.json"), "w") as f:
+        json.dump(record, f)
+    agreeing, mismatches = runner.check_folder(path)
+    assert agreeing == ["second-claim: 'does not hold'"]
+    assert mismatches[0].startswith("first-claim: its judge fails on the metrics written (KeyError")
+    assert mismatches[1] == "'renamed-claim': no such claim in this graphgrad"
+    assert cli.main(["claims", "--check", os.path.join(path, "claims.json")]) == 1
