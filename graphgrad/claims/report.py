@@ -45,13 +45,14 @@ def render_report(record: dict) -> str:
     lines.append("")
     for c in claims:
         lines += [f"## {c['number']}. {c['name']}", "", c["statement"], "",
-                  f"Verdict: {_verdict_cell(c)} ({c['seconds']:.1f} s). {c['why']}", ""]
+                  f"Measured: {c['measured']}.", "",
+                  f"Verdict: {_verdict_cell(c)} ({c['seconds']:.1f} s): {c['why']}.", ""]
         data = c["metrics"].get("data") if isinstance(c.get("metrics"), dict) else None
         if isinstance(data, str):  # which data it ran on: full MNIST, the sample, CIFAR-10
             lines += [f"Data: {data}.", ""]
         lines += [f"![{c['name']}]({c['plot']})", ""]
     failing = [c for c in claims if c["verdict"] != HOLDS]
-    lines += ["## Claims that did not hold", ""]
+    lines += ["## Claims that did not hold (or were inconclusive)", ""]
     if failing:
         lines += [f"- **{c['number']}. {c['name']}** ({c['verdict']}): {_cell(c['why'])}"
                   for c in failing]

@@ -91,7 +91,8 @@ def test_a_run_writes_the_folder_claims_json_and_report(fakes, tmp_path):
            "(robust) | holds when score > 1; robust when score > 2 |" in report
     assert "![second-claim](plots/02-second-claim.png)" in report
     assert "Data: fake data, 3 images." in report
-    did_not_hold = report.split("## Claims that did not hold")[1]
+    assert "Measured: score 0.5." in report
+    did_not_hold = report.split("## Claims that did not hold (or were inconclusive)")[1]
     assert "second-claim" in did_not_hold and "third-claim" not in did_not_hold
 
 
