@@ -148,6 +148,11 @@ def _run_one(claim, settings: Settings, path: str, record: dict, save) -> dict:
             raise FileNotFoundError(f"plot wrote no file at {plot}")
     except UsageError as exc:  # a problem the user can fix (damaged --data): one line, naming the claim
         raise UsageError(f"claims: claim {claim.number} {claim.name}: {exc}") from None
+    except KeyboardInterrupt:  # the folder says where the run was stopped, then Ctrl-C goes on
+        record["failed"] = {"number": claim.number, "name": claim.name,
+                            "error": f"interrupted during claim {claim.number} {claim.name}"}
+        save()
+        raise
     except Exception as exc:
         failure = ClaimFailed(claim, stage, exc)
         record["failed"] = {"number": claim.number, "name": claim.name, "error": str(failure)}

@@ -233,3 +233,18 @@ def test_check_reports_damaged_metrics_and_unknown_claims(fakes, tmp_path, capsy
     assert mismatches[0].startswith("first-claim: its judge fails on the metrics written (KeyError")
     assert mismatches[1] == "'renamed-claim': no such claim in this graphgrad"
     assert cli.main(["claims", "--check", os.path.join(path, "claims.json")]) == 1
+
+
+def test_an_interrupted_run_says_where_it_stopped(monkeypatch, tmp_path):
+    def interrupted(settings):
+        raise KeyboardInterrupt
+
+    stopped = Claim(**{**fake(2, "slow-claim", 1.0).__dict__, "run": interrupted})
+    monkeypatch.setattr(registry, "_CLAIMS", [fake(1, "good-claim", 3.0), stopped])
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_claims(size="tiny", out=str(tmp_path))
+    (path,) = tmp_path.iterdir()
+    record = read(path)
+    assert [c["name"] for c in record["claims"]] == ["good-claim"] and not record["complete"]
+    assert record["failed"]["error"] == "interrupted during claim 2 slow-claim"
+    assert "stopped: interrupted during claim 2 slow-claim" in (path / "report.md").read_text()
