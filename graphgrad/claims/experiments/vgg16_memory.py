@@ -6,18 +6,15 @@ counted by forward hooks on every leaf module during one 224x224 forward, two wa
 table counts them (the input image and the output of every convolution, pooling and fully connected
 layer; VGG's ReLUs work in place) and as every layer's output (ReLU and dropout outputs too).
 
-Measured: each (batch, with/without grad) forward runs in a fresh Python process, so that no cache
-of an earlier forward (graphgrad's convolution workspace keeps up to 256 MiB of scratch arrays)
-blurs it. The process builds VGG-16, then measures with ``tracemalloc`` (NumPy reports its array
-allocations to it) the peak of traced memory during the forward above what was traced just before
-it (the weights, the input). The per-image memory of a forward is the slope between batch 1 and
-batch 8, ``(peak_8 - peak_1) / 7``: what does not depend on the batch (scratch space) cancels."""
+Measured: VGG-16 is built once; each (batch, with/without grad) forward then runs in a forked copy
+of that process, so that no cache of an earlier forward (graphgrad's convolution workspace keeps up
+to 256 MiB of scratch arrays) blurs it. The copy measures with ``tracemalloc`` (NumPy reports its
+array allocations to it) the peak of traced memory during the forward above what was traced just
+before it (the weights and the input are not counted; the weights are 4 bytes x parameters).
+The per-image memory of a forward is the slope between batch 1 and batch 8,
+``(peak_8 - peak_1) / 7``: what does not depend on the batch (scratch space) cancels."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 
 from ...viz._figure import pyplot, save_figure
@@ -66,19 +63,14 @@ def count_activations(model, size: int) -> dict:
             "activations_every_layer": image + sum(per_type.values())}
 
 
-def measure_forward(batch: int, grad: bool, size: int, small: bool = False, count: bool = False):
-    """In this process: build VGG-16 and trace the memory of one forward (see the module doc);
-    with ``count``, then count its parameters and activations too (after the measurement)."""
+def _trace_forward(model, batch: int, grad: bool, size: int) -> dict:
+    """The traced memory of one forward of ``model`` (see the module doc)."""
     import tracemalloc
 
-    from ... import manual_seed, no_grad, randn
+    from ... import no_grad, randn
 
-    tracemalloc.start()
-    manual_seed(0)
-    model = build_vgg16(small).eval()
-    weights = tracemalloc.get_traced_memory()[0]
     x = randn(batch, 3, size, size)
-    tracemalloc.reset_peak()
+    tracemalloc.start()  # traces allocations from here on: the weights and input are not counted
     before = tracemalloc.get_traced_memory()[0]
     start = time.perf_counter()
     if grad:
@@ -90,48 +82,60 @@ def measure_forward(batch: int, grad: bool, size: int, small: bool = False, coun
     after, peak = tracemalloc.get_traced_memory()
     del out
     tracemalloc.stop()
-    result = {"batch": batch, "grad": grad, "weights_mb": weights / MB,
-              "peak_mb": (peak - before) / MB, "held_after_mb": (after - before) / MB,
-              "seconds": seconds}
-    if count:
-        result["counted"] = count_activations(model, size)
+    return {"batch": batch, "grad": grad, "peak_mb": (peak - before) / MB,
+            "held_after_mb": (after - before) / MB, "seconds": seconds}
+
+
+def _child(model, batch, grad, size, count, conn) -> None:
+    try:
+        result = _trace_forward(model, batch, grad, size)
+        if count:
+            result["counted"] = count_activations(model, size)
+        conn.send(("ok", result))
+    except BaseException as exc:  # the parent raises it with the child's message
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _in_fresh_process(model, batch, grad, size, count) -> dict:
+    """Run ``_trace_forward`` in a forked copy of this process: it starts with the model built
+    and nothing else (no forward has run in the parent), and what it allocates dies with it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(model, batch, grad, size, count, send))
+    child.start()
+    send.close()
+    status, result = receive.recv() if receive.poll(600) else ("error", "no answer in 600 s")
+    child.join(60)
+    if status != "ok":
+        raise RuntimeError(f"vgg16-memory: tracing the forward at batch {batch} (grad={grad}) "
+                           f"failed: {result}")
     return result
 
 
-def _start_child(batch: int, grad: bool, size: int, small: bool, count: bool):
-    code = ("import json; from graphgrad.claims.experiments.vgg16_memory import measure_forward; "
-            f"print(json.dumps(measure_forward({batch}, {grad}, {size}, {small}, {count})))")
-    # the child imports this very graphgrad, wherever it was imported from
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH"))
-                                                      if p))
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env)
-    return child, f"batch {batch} (grad={grad})"
-
-
-def _result(child, what: str) -> dict:
-    out, err = child.communicate(timeout=600)
-    if child.returncode != 0:
-        raise RuntimeError(f"vgg16-memory: measuring the forward at {what} failed:\n{err[-2000:]}")
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def run(settings) -> dict:
+    from ... import manual_seed
+
     size = settings.pick(tiny=32, quick=224, full=224)
     small = settings.size == "tiny"
-    forwards = []
-    for grad in (False, True):  # two processes at a time (the tracing is per process)
-        children = [_start_child(b, grad, size, small, count=not grad and b == BATCHES[0])
-                    for b in BATCHES]
-        forwards += [_result(*child) for child in children]
+    manual_seed(0)
+    model = build_vgg16(small).eval()
+    weights_mb = sum(p.numel() * p.element_size() for p in model.parameters()) / MB
+    forwards = [_in_fresh_process(model, b, grad, size, count=not grad and b == BATCHES[0])
+                for grad in (False, True) for b in BATCHES]
     counted = next(f.pop("counted") for f in forwards if "counted" in f)
-    model = ("VGG-16's convolutional part with a 512-64-10 classifier (tests' size)" if small
-             else "graphgrad.vision.models.vgg16() (torchvision's configuration D)")
-    return {"model": model, "image_size": size, "batches": list(BATCHES), **counted,
+    for f in forwards:
+        f["weights_mb"] = weights_mb
+    name = ("VGG-16's convolutional part with a 512-64-10 classifier (tests' size)" if small
+            else "graphgrad.vision.models.vgg16() (torchvision's configuration D)")
+    return {"model": name, "image_size": size, "batches": list(BATCHES), **counted,
             "forwards": forwards,
-            "method": "tracemalloc in a fresh process per forward: peak traced memory during the "
-                      "forward above that traced just before it (weights and input excluded)",
+            "method": "tracemalloc in a fresh forked process per forward (the model built once, "
+                      "before any forward): peak traced memory during the forward above that "
+                      "traced just before it (weights and input excluded)",
             "lecture": {"parameters": LECTURE_PARAMS, "activations": LECTURE_ACTIVATIONS,
                         "mb_per_image": LECTURE_MB},
             "tolerances": {"parameters": PARAM_TOL, "activations": ACTIVATION_TOL,
