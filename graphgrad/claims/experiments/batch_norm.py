@@ -128,6 +128,6 @@ CLAIM = Claim(
          f"{HIGH_LR} ends below the plain MLP at lr {HIGH_LR} (a diverged run counts as infinite) and "
          f"below the plain MLP at its normal lr {NORMAL_LR}, on every seed (robust: by {FACTOR:g}x on "
          "every seed); does not hold when that is so on no seed; inconclusive otherwise",
-    budget={"quick": "~20 s", "full": "~1.5 min"},
+    budget={"quick": "~20-30 s", "full": "~2 min"},
     run=run, judge=judge, plot=plot,
 )

@@ -182,6 +182,6 @@ CLAIM = Claim(
          "steps on every seed) AND the hand-written lecture rule and optim.SGD agree at a constant lr "
          f"to {SAME_TOL:.0e} of the largest weight on every step; does not hold when they disagree "
          "or momentum is faster on no seed; inconclusive otherwise",
-    budget={"quick": "~15 s", "full": "~1 min"},
+    budget={"quick": "~6 s", "full": "~20 s"},
     run=run, judge=judge, plot=plot,
 )

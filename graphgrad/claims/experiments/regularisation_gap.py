@@ -56,9 +56,9 @@ def _train_variant(variant, seed, per_class, epochs, hidden, lr, batch, train, t
 
 
 def run(settings) -> dict:
-    n_seeds = settings.pick(tiny=1, quick=3, full=4)
+    n_seeds = settings.pick(tiny=1, quick=3, full=3)
     per_class = settings.pick(tiny=10, quick=30, full=50)
-    epochs = settings.pick(tiny=3, quick=100, full=200)
+    epochs = settings.pick(tiny=3, quick=100, full=150)
     hidden = settings.pick(tiny=64, quick=256, full=512)
     lr, batch = 0.01, 50
     train, test = sample_digits(True, per_class), sample_digits(False)

@@ -228,6 +228,6 @@ CLAIM = Claim(
          "per image of a forward with grad (tracemalloc, slope of the peak between batch 1 and 8) "
          "lies between 4 bytes x the table's count and 4 bytes x every layer's output count "
          f"(+-{100 * BRACKET_TOL:g}%); does not hold when (1) or (2) fails; inconclusive when only (3) does",
-    budget={"quick": "~25 s", "full": "~25 s"},
+    budget={"quick": "~30 s", "full": "~30 s"},
     run=run, judge=judge, plot=plot,
 )
