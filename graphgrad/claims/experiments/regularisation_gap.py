@@ -147,6 +147,6 @@ CLAIM = Claim(
          "augmentation and mixup each give a smaller gap than the baseline on every seed (robust: "
          f"by at least {100 * MARGIN:g} points on every seed for all three); does not hold when one "
          "of them gives no smaller gap on any seed; inconclusive otherwise",
-    budget={"quick": "~35 s", "full": "~3 min"},
+    budget={"quick": "~25-40 s", "full": "~1.5-2.5 min"},
     run=run, judge=judge, plot=plot,
 )
