@@ -42,6 +42,8 @@ def test_rule_holds_on_clear_evidence_and_can_fail():
     v = CLAIM.judge(_metrics((1.0, 0.3), (0.95, 0.4)))
     assert v.verdict == HOLDS and v.robust
     assert not CLAIM.judge(_metrics((1.0, 0.3))).robust
+    v = CLAIM.judge(_metrics((1.0, 0.3), (0.82, 0.5)))  # holds, but the second seed is near the bounds
+    assert v.verdict == HOLDS and not v.robust
     assert CLAIM.judge(_metrics((1.0, 0.9), (1.0, 1.0))).verdict == DOES_NOT_HOLD  # the RNN keeps up
     assert CLAIM.judge(_metrics((0.5, 0.25), (0.4, 0.25))).verdict == DOES_NOT_HOLD  # the LSTM fails too
     assert CLAIM.judge(_metrics((1.0, 0.3), (1.0, 1.0))).verdict == INCONCLUSIVE

@@ -34,6 +34,9 @@ def test_rule_holds_on_clear_evidence_and_can_fail():
     v = CLAIM.judge(_metrics(clear, clear))
     assert v.verdict == HOLDS and v.robust
     assert not CLAIM.judge(_metrics(clear)).robust
+    near_the_bound = (0.2, 0.5, 0.2, 0.21)  # residual deep 1.05x: holds, but too close to call robust
+    v = CLAIM.judge(_metrics(clear, near_the_bound))
+    assert v.verdict == HOLDS and not v.robust
     no_degradation = (0.2, 0.21, 0.2, 0.19)
     assert CLAIM.judge(_metrics(no_degradation, no_degradation)).verdict == DOES_NOT_HOLD
     residual_also_worse = (0.2, 0.5, 0.2, 0.4)
