@@ -135,7 +135,7 @@ def plot(metrics: dict, path: str) -> None:
     ax.set_xlabel("delay between the symbol and the cue (steps)")
     ax.set_ylabel("recall accuracy (%)")
     ax.set_title(f"Delayed recall after {metrics['steps']} steps ({len(metrics['runs'])} seeds)")
-    ax.legend()
+    ax.legend(loc="center right")
     ax.grid(alpha=0.3)
     save_figure(fig, path)
     plt.close(fig)
