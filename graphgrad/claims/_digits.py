@@ -1,6 +1,6 @@
 """What the optimisation claims (momentum, regularisation, batch norm) share: the embedded MNIST
-sample as normalised arrays, a seeded minibatch loop that records the loss on a fixed set, and
-the accuracy of a model on arrays.
+sample as normalised arrays and a seeded minibatch loop that records the loss on a fixed set
+(accuracy on arrays is ``training.accuracy``).
 
 These claims need only a few thousand digits, so they always use the sample that installs with
 graphgrad (4,000 training and 1,000 test digits, 400 and 100 per class), whatever ``--data`` says;
@@ -50,19 +50,6 @@ def full_loss(model, x, y, chunk: int = 1000) -> float:
                                      reduction="sum").item()
     model.train(was_training)
     return total / len(x)
-
-
-def accuracy(model, x, y, chunk: int = 1000) -> float:
-    """The share of (x, y) that ``model`` classifies correctly, in eval mode."""
-    was_training = model.training
-    model.eval()
-    right = 0
-    with no_grad():
-        for start in range(0, len(x), chunk):
-            logits = model(tensor(x[start:start + chunk])).numpy()
-            right += int((logits.argmax(axis=1) == y[start:start + chunk]).sum())
-    model.train(was_training)
-    return right / len(x)
 
 
 def train_and_record(model, optimizer, x, y, steps: int, batch: int, seed: int, every: int):

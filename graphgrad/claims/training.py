@@ -10,17 +10,28 @@ from ..train import Callback, Trainer
 from ..utils.data import DataLoader, TensorDataset
 
 
-def error_rate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
-    """The fraction of ``x`` that ``model`` classifies wrongly (eval mode, no graph recorded)."""
+def _correct(model, x: np.ndarray, y: np.ndarray, batch_size: int) -> int:
+    """How many rows of ``x`` ``model`` classifies as their label (eval mode, no graph recorded;
+    the model's mode is restored)."""
     was_training = model.training
     model.eval()
-    wrong = 0
+    right = 0
     with no_grad():
         for i in range(0, len(x), batch_size):
             logits = model(tensor(x[i:i + batch_size])).numpy()
-            wrong += int((logits.argmax(axis=1) != y[i:i + batch_size]).sum())
+            right += int((logits.argmax(axis=1) == y[i:i + batch_size]).sum())
     model.train(was_training)
-    return wrong / max(len(x), 1)
+    return right
+
+
+def error_rate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
+    """The fraction of ``x`` that ``model`` classifies wrongly."""
+    return (len(x) - _correct(model, x, y, batch_size)) / max(len(x), 1)
+
+
+def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
+    """The fraction of ``x`` that ``model`` classifies rightly."""
+    return _correct(model, x, y, batch_size) / max(len(x), 1)
 
 
 class _Probe(Callback):

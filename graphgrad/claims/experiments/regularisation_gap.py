@@ -16,7 +16,8 @@ from ...utils.data import DataLoader, Subset
 from ...vision import transforms as T
 from ...vision.datasets import MNISTSample
 from ...viz._figure import pyplot, save_figure
-from .._digits import MNIST_MEAN, MNIST_STD, SAMPLE, accuracy, sample_digits
+from .._digits import MNIST_MEAN, MNIST_STD, SAMPLE, sample_digits
+from ..training import accuracy
 from ..base import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, Claim, verdict
 
 REGULARISERS = ("dropout", "augmentation", "mixup")
