@@ -7,8 +7,9 @@ table counts them (the input image and the output of every convolution, pooling 
 layer; VGG's ReLUs work in place) and as every layer's output (ReLU and dropout outputs too).
 
 Measured: VGG-16 is built once; each (batch, with/without grad) forward then runs in a forked copy
-of that process, so that no cache of an earlier forward (graphgrad's convolution workspace keeps up
-to 256 MiB of scratch arrays) blurs it. The copy measures with ``tracemalloc`` (NumPy reports its
+of that process, which first empties graphgrad's convolution workspace (up to 256 MiB of scratch
+arrays kept between calls, filled by whatever ran before in the process, e.g. other claims) so that
+no cache blurs it. The copy measures with ``tracemalloc`` (NumPy reports its
 array allocations to it) the peak of traced memory during the forward above what was traced just
 before it (the weights and the input are not counted; the weights are 4 bytes x parameters).
 The per-image memory of a forward is the slope between batch 1 and batch 8,
@@ -87,7 +88,10 @@ def _trace_forward(model, batch: int, grad: bool, size: int) -> dict:
 
 
 def _child(model, batch, grad, size, count, conn) -> None:
+    from ...ops._im2col import clear_workspace
+
     try:
+        clear_workspace()  # the parent's earlier convolutions (other claims) left temporaries there
         result = _trace_forward(model, batch, grad, size)
         if count:
             result["counted"] = count_activations(model, size)
