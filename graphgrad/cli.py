@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     nb.add_argument("--model", choices=["skipgram", "cbow"],
                     help="which of the run's models (default: its first)")
     _add_export_parser(sub)
+    _add_claims_parser(sub)
     pg = sub.add_parser("playground", help="the neural-network playground in the browser (local web server)")
     pg.add_argument("--port", type=int, default=8000,
                     help="port to listen on; 0 picks a free one (default 8000)")
@@ -87,13 +88,31 @@ def _add_export_parser(sub) -> None:
     ex.add_argument("--opset", type=int, help="ONNX opset version (default 18)")
 
 
+def _add_claims_parser(sub) -> None:
+    cl = sub.add_parser("claims", help="test the lectures' claims with small experiments; write a report")
+    cl.add_argument("names", nargs="*", metavar="NAME", help="claims to run (default: all; see --list)")
+    cl.add_argument("--quick", action="store_true",
+                    help="the quick settings: the whole set in about 10 minutes on 2 cores")
+    cl.add_argument("--seed", type=int, default=0,
+                    help="base seed; a claim uses seed, seed+1, ... (default 0)")
+    cl.add_argument("--data", help="a folder holding mnist/ (full MNIST) and/or cifar-10-batches-bin/; "
+                                   "default: the MNIST sample that installs with graphgrad")
+    cl.add_argument("--out", default="runs", help="where the run folder goes (default: ./runs)")
+    cl.add_argument("--list", action="store_true", help="list the claims and their time budgets")
+    cl.add_argument("--check", metavar="FOLDER",
+                    help="re-derive the verdicts in FOLDER/claims.json by each claim's rule; exit 1 "
+                         "on any mismatch")
+
+
 def main(argv=None) -> int:
     from .recipes.registry import UsageError
     from .serialization import SerializationError
     from .train import CheckpointWriteError
 
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command is None:
         parser.print_help()
         return 2
@@ -303,9 +322,46 @@ def _cmd_playground(args) -> int:
     return 0
 
 
+def _cmd_claims(args) -> int:
+    import shlex
+    import traceback
+
+    from .claims.runner import ClaimFailed, check_folder, run_claims, select_claims
+    from .recipes.registry import UsageError
+
+    if args.list:
+        for c in select_claims(args.names):
+            print(f"{c.number:>2}. {c.name}: {c.statement}")
+            print(f"    budget: quick {c.budget['quick']}, full {c.budget['full']}")
+        return 0
+    if args.check:
+        if args.names or args.quick:
+            raise UsageError("claims --check FOLDER takes no claim names and no --quick")
+        agreeing, mismatches = check_folder(args.check)
+        for line in agreeing:
+            print(f"ok        {line}")
+        for line in mismatches:
+            print(f"MISMATCH  {line}")
+        print(f"claims --check: {len(agreeing)} verdict(s) re-derived, {len(mismatches)} mismatch(es)")
+        return 1 if mismatches else 0
+    command = shlex.join(["graphgrad", *args.argv])  # as typed, for the report's header
+    try:
+        path = run_claims(args.names, size="quick" if args.quick else "full", seed=args.seed,
+                          data=args.data, out=args.out, command=command,
+                          progress=lambda line: print(line, flush=True))
+    except ClaimFailed as exc:  # a bug in that claim's code: its traceback, then the one line
+        traceback.print_exception(exc.__cause__)
+        print(f"graphgrad: error: {exc} (the finished claims are kept in the run folder)",
+              file=sys.stderr)
+        return 1
+    print(f"report: {os.path.join(path, 'report.md')}")
+    return 0
+
+
 _COMMANDS = {"list": _cmd_list, "run": _cmd_run, "eval": _cmd_eval, "predict": _cmd_predict,
              "summary": _cmd_summary, "generate": _cmd_generate, "sample": _cmd_sample,
-             "neighbors": _cmd_neighbors, "export": _cmd_export, "playground": _cmd_playground}
+             "neighbors": _cmd_neighbors, "export": _cmd_export, "playground": _cmd_playground,
+             "claims": _cmd_claims}
 
 
 if __name__ == "__main__":  # pragma: no cover

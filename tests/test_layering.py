@@ -16,7 +16,7 @@ LAYER = {
     "models": 8, "onnx": 8,
     "train": 9, "attacks": 9,
     "viz": 10,
-    "recipes": 11, "cli": 11, "__main__": 11, "playground": 11,
+    "recipes": 11, "cli": 11, "__main__": 11, "playground": 11, "claims": 11,
 }
 
 

@@ -47,6 +47,13 @@ def release(*arrays) -> None:
             _workspace_bytes[0] += a.nbytes
 
 
+def clear_workspace() -> None:
+    """Drop every recycled temporary, so that what follows allocates afresh (a measurement of a
+    forward's memory must not depend on which convolutions ran before it)."""
+    _workspace.clear()
+    _workspace_bytes[0] = 0
+
+
 def ntuple(value, n: int, name: str, op: str) -> tuple:
     """``3`` -> ``(3, 3)``; a sequence of length ``n`` stays; anything else is an error."""
     if isinstance(value, (int, np.integer)):

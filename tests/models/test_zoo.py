@@ -35,6 +35,15 @@ def test_plain_net_has_same_parameters_as_resnet():
     assert count(models.PlainNet(20)) == count(models.CifarResNet(20))
 
 
+def test_cifar_resnet_width_sets_the_stages_filters():
+    model = models.CifarResNet(8, num_classes=3, in_channels=1, width=4)
+    assert [b.conv2.out_channels for b in model.blocks] == [4, 8, 16]
+    assert model.fc.in_features == 16 and model(graphgrad.zeros(2, 1, 8, 8)).shape == (2, 3)
+    assert models.PlainNet(8, width=4).blocks[2].conv2.out_channels == 16
+    with pytest.raises(ValueError, match="width must be a positive integer"):
+        models.CifarResNet(8, width=0)
+
+
 SMALL = [
     (lambda: models.LogisticRegression(64, 3), (1, 8, 8)),
     (lambda: models.MLP(64, [16], 3, dropout=0.1), (1, 8, 8)),
