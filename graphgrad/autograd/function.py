@@ -294,7 +294,26 @@ class ArrayFunction(Function):
                 out = Tensor._make(raw, True, ctx, 0)
             else:
                 out = Tensor._make(raw)
-            _finish_array_node(ctx, args, needs, (raw,), (out._vc,), (raw,))
+            # _finish_array_node for one output, inlined: this runs once for every recorded op
+            edges = []
+            in_meta = []
+            for a, need in zip(args, needs):
+                if need:
+                    node = a.grad_fn  # a._edge(), inlined
+                    edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
+                    data = a._data
+                    in_meta.append((data.shape, data.dtype))
+                else:
+                    edges.append(None)
+                    in_meta.append(None)
+            ctx._next = tuple(edges)
+            ctx._in_meta = tuple(in_meta)
+            ctx._out_meta = ((raw.shape, raw.dtype),)
+            to_save = ctx.__dict__.pop("_to_save", None)
+            if to_save:
+                ctx._saved = _save_arrays(to_save, args, arrays, (raw,), (out._vc,), (raw,))
+            if anomaly._enabled[0]:
+                anomaly.record_forward(ctx, (raw,))
             return out
         # NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input: keep tensors on arrays
         if type(raw) is tuple:
@@ -316,17 +335,18 @@ class ArrayFunction(Function):
                 results.append(Tensor._make(o, True, ctx, nr))
             else:
                 results.append(Tensor._make(o))
-        _finish_array_node(ctx, args, needs, outs, tuple(r._vc for r in results), raw)
+        _finish_array_node(ctx, args, arrays, needs, outs, tuple(r._vc for r in results), raw)
         return results[0] if single else tuple(results)
 
 
-def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
-    """``_finish_node`` for an ArrayFunction, whose per-input flags are already known."""
+def _finish_array_node(ctx, args, arrays, needs, outs, out_vcs, raw_outs) -> None:
+    """``_finish_node`` for an ArrayFunction, whose per-input flags are already known
+    (``ArrayFunction.apply`` inlines it for an op with one output)."""
     edges = []
     in_meta = []
     for a, need in zip(args, needs):
         if need:
-            node = a.grad_fn  # a._edge(), inlined: this runs once per input of every op
+            node = a.grad_fn
             edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
             data = a._data
             in_meta.append((data.shape, data.dtype))
@@ -335,13 +355,29 @@ def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
             in_meta.append(None)
     ctx._next = tuple(edges)
     ctx._in_meta = tuple(in_meta)
-    ctx._out_meta = ((outs[0].shape, outs[0].dtype),) if len(outs) == 1 else tuple(
-        [(o.shape, o.dtype) for o in outs])
+    ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
     to_save = ctx.__dict__.pop("_to_save", None)
     if to_save:
-        ctx._saved = tuple([_classify(item, args, outs, out_vcs, raw_outs) for item in to_save])
+        ctx._saved = _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs)
     if anomaly._enabled[0]:
         anomaly.record_forward(ctx, outs)
+
+
+def _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs) -> tuple:
+    """``_classify`` for an ArrayFunction's saved arrays: ``arrays`` holds each argument's array
+    (a tensor's data, or the argument itself), so an input is found by identity alone."""
+    saved = []
+    for item in to_save:
+        if item is None:
+            saved.append(None)
+            continue
+        for a, array in zip(args, arrays):
+            if array is item and a is not array:  # a tensor argument's own array
+                saved.append(_Saved("input", a, a._vc))
+                break
+        else:
+            saved.append(_classify(item, args, outs, out_vcs, raw_outs))
+    return tuple(saved)
 
 
 class AccumulateGrad(Function):
