@@ -86,20 +86,23 @@ class Function:
     @property
     def saved_arrays(self) -> tuple:
         """The saved values as raw arrays (for a first-order backward on arrays)."""
-        if self._freed:
-            raise RuntimeError(_FREED_MESSAGE)
         saved = self._saved
-        if saved is None:
+        if saved is None:  # freed by backward, or nothing saved
+            if self._freed:
+                raise RuntimeError(_FREED_MESSAGE)
             return ()
         out = []
-        for s in saved:
+        for s in saved:  # runs in every op's backward: the version check is inlined
             if s is None:
                 out.append(None)
                 continue
-            self._check_version(s)
-            if s.kind == "input":
+            vc = s.vc
+            if vc is not None and vc[0] != s.version:
+                self._check_version(s)
+            kind = s.kind
+            if kind == "input":
                 out.append(s.value._data)
-            elif s.kind == "output":
+            elif kind == "output":
                 out.append(s.value[0])
             else:
                 out.append(s.value)
