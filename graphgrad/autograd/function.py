@@ -379,7 +379,15 @@ def _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs) -> tuple:
                 saved.append(_Saved("input", a, a._vc))
                 break
         else:
-            saved.append(_classify(item, args, outs, out_vcs, raw_outs))
+            if type(item) is not np.ndarray:  # a tensor made inside forward, or a scalar
+                saved.append(_classify(item, args, outs, out_vcs, raw_outs))
+                continue
+            for nr, o in enumerate(outs):
+                if o is item or raw_outs[nr] is item:
+                    saved.append(_Saved("output", (o, nr), out_vcs[nr]))
+                    break
+            else:
+                saved.append(_Saved("const", item))
     return tuple(saved)
 
 
