@@ -58,6 +58,11 @@ class Function:
     _out_meta: tuple = ()
     needs_input_grad: tuple = ()
     materialize_grads = True
+    # Set on the instance by save_for_backward / mark_non_differentiable. Read as attributes, never
+    # through ``ctx.__dict__``: that would make CPython build a dict for every node (its attributes
+    # otherwise live inline), which costs an allocation and slows every later attribute access.
+    _to_save = None
+    _non_diff = frozenset()
 
     # ----------------------------------------------------------- the ctx API
     def save_for_backward(self, *items) -> None:
@@ -184,9 +189,8 @@ class Function:
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         if not record:
-            ctx.__dict__.pop("_to_save", None)
             return outputs
-        non_diff = getattr(ctx, "_non_diff", ())
+        non_diff = ctx._non_diff
         dirty = getattr(ctx, "_dirty", ())
         result = []
         out_meta = []
@@ -232,8 +236,9 @@ def _finish_node(ctx, args, out_arrays, out_vcs, out_meta, raw_outs=None) -> Non
     ctx.needs_input_grad = tuple(needs)
     ctx._in_meta = tuple(in_meta)
     ctx._out_meta = out_meta
-    to_save = ctx.__dict__.pop("_to_save", None)
+    to_save = ctx._to_save
     if to_save:
+        ctx._to_save = None  # the saved values are kept (and checked) in ctx._saved alone
         ctx._saved = tuple(_classify(item, args, out_arrays, out_vcs, raw_outs or out_arrays)
                            for item in to_save)
     if anomaly._enabled[0]:
@@ -292,7 +297,7 @@ class ArrayFunction(Function):
                 if anomaly._enabled[0]:
                     anomaly.check_forward(cls, (raw,))
                 return Tensor._make(raw)
-            non_diff = ctx.__dict__.get("_non_diff")
+            non_diff = ctx._non_diff
             if raw.dtype.kind == "f" and not (non_diff and id(raw) in non_diff):
                 out = Tensor._make(raw, True, ctx, 0)
             else:
@@ -312,8 +317,9 @@ class ArrayFunction(Function):
             ctx._next = tuple(edges)
             ctx._in_meta = tuple(in_meta)
             ctx._out_meta = ((raw.shape, raw.dtype),)
-            to_save = ctx.__dict__.pop("_to_save", None)
+            to_save = ctx._to_save
             if to_save:
+                ctx._to_save = None
                 ctx._saved = _save_arrays(to_save, args, arrays, (raw,), (out._vc,), (raw,))
             if anomaly._enabled[0]:
                 anomaly.record_forward(ctx, (raw,))
@@ -331,7 +337,7 @@ class ArrayFunction(Function):
                 anomaly.check_forward(cls, outs)
             results = tuple(Tensor._make(o) for o in outs)
             return results[0] if single else results
-        non_diff = ctx.__dict__.get("_non_diff", ())
+        non_diff = ctx._non_diff
         results = []
         for nr, o in enumerate(outs):
             if o.dtype.kind == "f" and id(o) not in non_diff:
@@ -359,8 +365,9 @@ def _finish_array_node(ctx, args, arrays, needs, outs, out_vcs, raw_outs) -> Non
     ctx._next = tuple(edges)
     ctx._in_meta = tuple(in_meta)
     ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
-    to_save = ctx.__dict__.pop("_to_save", None)
+    to_save = ctx._to_save
     if to_save:
+        ctx._to_save = None
         ctx._saved = _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs)
     if anomaly._enabled[0]:
         anomaly.record_forward(ctx, outs)
