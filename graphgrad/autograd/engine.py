@@ -161,9 +161,12 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
     given, limit the work to what reaches them, and their gradients are returned in that order.
     """
     root_nodes = {edge[0] for edge, _ in roots}
-    order = _topological_order(root_nodes)
+    fast = targets is None and not create_graph and not anomaly._enabled[0]
+    order = needed = None
     target_nodes = None
     captured = {}
+    if not fast:
+        order = _topological_order(root_nodes)
     if targets is not None:
         target_nodes = {e[0] for e in targets}
         needed = _needed(order, target_nodes)
@@ -179,63 +182,139 @@ def run_backward(roots, retain_graph, create_graph, targets=None, accumulate=Tru
             routed[_owner(g)] = 2  # the caller's array: never store it as .grad
     prev_mode = grad_mode._enabled[0]
     grad_mode._enabled[0] = create_graph
-    # The common case (no targets, no graph of the backward) runs with the helpers inlined: per
-    # node, Python overhead is most of the cost of a small op's backward.
-    fast = target_nodes is None and not create_graph
     try:
-        for node in order:
-            buf = buffers.pop(node, None)
-            if buf is None:
-                continue
-            if target_nodes is not None and node not in needed:
-                continue
-            is_leaf = type(node) is AccumulateGrad
-            if node._pre_hooks is not None or node._retain_hooks is not None or (
-                    is_leaf and node.variable._hooks):
-                _apply_pre_hooks(node, buf, create_graph)
-            if captured:
-                for nr, g in enumerate(buf):
-                    if (node, nr) in captured and g is not None:
-                        captured[(node, nr)] = g
-            if is_leaf:
-                if accumulate and (target_nodes is None or node in target_nodes):
-                    _accumulate(node.variable, buf[0], create_graph, routed)
-                    for hook in list(getattr(node.variable, "_post_acc_hooks", None) or ()):
-                        hook(node.variable)
-                continue
-            if not fast:
-                if target_nodes is not None and not any(
-                        e is not None and e[0] in needed for e in node._next):
-                    continue
-                grads_in = _call_node(node, buf, create_graph)
-                if not retain_graph:
-                    node._release()
-                for i, edge in enumerate(node._next):
-                    if edge is not None and grads_in[i] is not None:
-                        _add_to_buffer(buffers, edge, grads_in[i], routed, create_graph)
-                continue
-            grads_in = _call_node_arrays(node, buf)
-            if not retain_graph and node._saved is not None:
-                node._saved = None
-                node._freed = True
-            for edge, g in zip(node._next, grads_in):
-                if edge is None or g is None:
-                    continue
-                child, nr = edge
-                cbuf = buffers.get(child)
-                if cbuf is None:
-                    cbuf = buffers[child] = [None] * len(child._out_meta)
-                if cbuf[nr] is None:
-                    cbuf[nr] = g
-                    key = id(g) if g.base is None else _owner(g)
-                    routed[key] = routed.get(key, 0) + 1
-                else:
-                    cbuf[nr] = cbuf[nr] + g
+        if fast:
+            _run_arrays(root_nodes, buffers, routed, retain_graph, accumulate)
+        else:
+            _run_general(order, buffers, routed, retain_graph, create_graph, target_nodes,
+                         needed, captured, accumulate)
     finally:
         grad_mode._enabled[0] = prev_mode
     if targets is not None:
         return [captured[e] for e in targets]
     return None
+
+
+def _run_general(order, buffers, routed, retain_graph, create_graph, target_nodes, needed,
+                 captured, accumulate):
+    """Run the nodes of ``order`` in turn: any case (targets, ``create_graph``, anomaly mode)."""
+    for node in order:
+        buf = buffers.pop(node, None)
+        if buf is None:
+            continue
+        if target_nodes is not None and node not in needed:
+            continue
+        is_leaf = type(node) is AccumulateGrad
+        if node._pre_hooks is not None or node._retain_hooks is not None or (
+                is_leaf and node.variable._hooks):
+            _apply_pre_hooks(node, buf, create_graph)
+        if captured:
+            for nr, g in enumerate(buf):
+                if (node, nr) in captured and g is not None:
+                    captured[(node, nr)] = g
+        if is_leaf:
+            if accumulate and (target_nodes is None or node in target_nodes):
+                _accumulate(node.variable, buf[0], create_graph, routed)
+                for hook in list(getattr(node.variable, "_post_acc_hooks", None) or ()):
+                    hook(node.variable)
+            continue
+        if target_nodes is not None and not any(
+                e is not None and e[0] in needed for e in node._next):
+            continue
+        grads_in = _call_node(node, buf, create_graph)
+        if not retain_graph:
+            node._release()
+        for i, edge in enumerate(node._next):
+            if edge is not None and grads_in[i] is not None:
+                _add_to_buffer(buffers, edge, grads_in[i], routed, create_graph)
+
+
+def _run_arrays(root_nodes, buffers, routed, retain_graph, accumulate):
+    """The common backward (no targets, no graph of the backward, no anomaly mode), with the
+    helpers inlined: per node, Python overhead is most of the cost of a small op's backward.
+
+    It runs each node as soon as every node that feeds it a gradient has run, in the order of
+    ``_topological_order`` (whose second pass it merges with the work), and checks each gradient
+    against its input's shape and dtype as ``_call_node`` does."""
+    indegree = {}
+    stack = list(root_nodes)
+    while stack:
+        node = stack.pop()
+        for edge in node._next:
+            if edge is None:
+                continue
+            child = edge[0]
+            if child in indegree:
+                indegree[child] += 1
+            else:
+                indegree[child] = 1
+                if child not in root_nodes:
+                    stack.append(child)
+    ready = [n for n in root_nodes if n not in indegree]
+    ndarray = np.ndarray
+    while ready:
+        node = ready.pop()
+        buf = buffers.pop(node, None)
+        if buf is None:  # no gradient reached it: only release what it feeds
+            for edge in node._next:
+                if edge is not None:
+                    child = edge[0]
+                    left = indegree[child] - 1
+                    indegree[child] = left
+                    if not left:
+                        ready.append(child)
+            continue
+        if type(node) is AccumulateGrad:
+            if node.variable._hooks:
+                _apply_pre_hooks(node, buf, False)
+            if accumulate:
+                _accumulate(node.variable, buf[0], False, routed)
+                for hook in list(getattr(node.variable, "_post_acc_hooks", None) or ()):
+                    hook(node.variable)
+            continue
+        if node._pre_hooks is not None or node._retain_hooks is not None:
+            _apply_pre_hooks(node, buf, False)
+        if len(buf) > 1 and node.materialize_grads and any(g is None for g in buf):
+            buf = [g if g is not None or m is None else _zeros(m, False)
+                   for g, m in zip(buf, node._out_meta)]
+        backward_arrays = node.backward_arrays
+        if backward_arrays is not None:
+            result = backward_arrays(node, *buf)
+        else:
+            result = type(node).backward(node, *[Tensor._make(g) if g is not None else None
+                                                 for g in buf])
+        if type(result) is not tuple:
+            result = (result,)
+        edges = node._next
+        if len(result) != len(edges) and (len(result) < len(edges) or any(
+                r is not None for r in result[len(edges):])):
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {len(edges)}, got {len(result)})")
+        if not retain_graph and node._saved is not None:
+            node._saved = None
+            node._freed = True
+        in_meta = node._in_meta
+        for i, (edge, g) in enumerate(zip(edges, result)):
+            if edge is not None:
+                child, nr = edge
+                if g is not None:
+                    meta = in_meta[i]
+                    if type(g) is not ndarray or g.shape != meta[0] or g.dtype != meta[1]:
+                        g = _check_grad(node, i, g, False)
+                    cbuf = buffers.get(child)
+                    if cbuf is None:
+                        cbuf = buffers[child] = [None] * len(child._out_meta)
+                    if cbuf[nr] is None:
+                        cbuf[nr] = g
+                        key = id(g) if g.base is None else _owner(g)
+                        routed[key] = routed.get(key, 0) + 1
+                    else:
+                        cbuf[nr] = cbuf[nr] + g
+                left = indegree[child] - 1
+                indegree[child] = left
+                if not left:
+                    ready.append(child)
 
 
 def _add_to_buffer(buffers, edge, g, routed, create_graph):
@@ -308,40 +387,6 @@ def _call_node(node, buf, create_graph):
     if anomaly._enabled[0]:
         anomaly.check_backward(node, [g if not isinstance(g, Tensor) else g._data
                                       for g in checked if g is not None])
-    return checked
-
-
-def _call_node_arrays(node, buf):
-    """``_call_node`` without ``create_graph``: gradients are arrays, checked against the inputs'
-    shapes and dtypes (the result has one entry per input; None where no gradient flows)."""
-    if len(buf) > 1 and node.materialize_grads and any(g is None for g in buf):
-        buf = [g if g is not None or m is None else _zeros(m, False)
-               for g, m in zip(buf, node._out_meta)]
-    if node.backward_arrays is not None:
-        result = type(node).backward_arrays(node, *buf)
-    else:
-        tensors = [Tensor._make(g) if g is not None else None for g in buf]
-        result = type(node).backward(node, *tensors)
-    if type(result) is not tuple:
-        result = (result,)
-    n_inputs = len(node._next)
-    if len(result) != n_inputs and (len(result) < n_inputs or any(
-            r is not None for r in result[n_inputs:])):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {n_inputs}, got {len(result)})")
-    checked = []
-    meta = node._in_meta
-    for i, edge in enumerate(node._next):
-        g = result[i]
-        if edge is None or g is None:
-            checked.append(None)
-        elif type(g) is np.ndarray and g.shape == meta[i][0] and g.dtype == meta[i][1]:
-            checked.append(g)
-        else:
-            checked.append(_check_grad(node, i, g, False))
-    if anomaly._enabled[0]:
-        anomaly.check_backward(node, [g for g in checked if g is not None])
     return checked
 
 

@@ -58,6 +58,11 @@ class Function:
     _out_meta: tuple = ()
     needs_input_grad: tuple = ()
     materialize_grads = True
+    # Set on the instance by save_for_backward / mark_non_differentiable. Read as attributes, never
+    # through ``ctx.__dict__``: that would make CPython build a dict for every node (its attributes
+    # otherwise live inline), which costs an allocation and slows every later attribute access.
+    _to_save = None
+    _non_diff = frozenset()
 
     # ----------------------------------------------------------- the ctx API
     def save_for_backward(self, *items) -> None:
@@ -86,20 +91,23 @@ class Function:
     @property
     def saved_arrays(self) -> tuple:
         """The saved values as raw arrays (for a first-order backward on arrays)."""
-        if self._freed:
-            raise RuntimeError(_FREED_MESSAGE)
         saved = self._saved
-        if saved is None:
+        if saved is None:  # freed by backward, or nothing saved
+            if self._freed:
+                raise RuntimeError(_FREED_MESSAGE)
             return ()
         out = []
-        for s in saved:
+        for s in saved:  # runs in every op's backward: the version check is inlined
             if s is None:
                 out.append(None)
                 continue
-            self._check_version(s)
-            if s.kind == "input":
+            vc = s.vc
+            if vc is not None and vc[0] != s.version:
+                self._check_version(s)
+            kind = s.kind
+            if kind == "input":
                 out.append(s.value._data)
-            elif s.kind == "output":
+            elif kind == "output":
                 out.append(s.value[0])
             else:
                 out.append(s.value)
@@ -181,9 +189,8 @@ class Function:
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         if not record:
-            ctx.__dict__.pop("_to_save", None)
             return outputs
-        non_diff = getattr(ctx, "_non_diff", ())
+        non_diff = ctx._non_diff
         dirty = getattr(ctx, "_dirty", ())
         result = []
         out_meta = []
@@ -229,8 +236,9 @@ def _finish_node(ctx, args, out_arrays, out_vcs, out_meta, raw_outs=None) -> Non
     ctx.needs_input_grad = tuple(needs)
     ctx._in_meta = tuple(in_meta)
     ctx._out_meta = out_meta
-    to_save = ctx.__dict__.pop("_to_save", None)
+    to_save = ctx._to_save
     if to_save:
+        ctx._to_save = None  # the saved values are kept (and checked) in ctx._saved alone
         ctx._saved = tuple(_classify(item, args, out_arrays, out_vcs, raw_outs or out_arrays)
                            for item in to_save)
     if anomaly._enabled[0]:
@@ -289,12 +297,32 @@ class ArrayFunction(Function):
                 if anomaly._enabled[0]:
                     anomaly.check_forward(cls, (raw,))
                 return Tensor._make(raw)
-            non_diff = ctx.__dict__.get("_non_diff")
+            non_diff = ctx._non_diff
             if raw.dtype.kind == "f" and not (non_diff and id(raw) in non_diff):
                 out = Tensor._make(raw, True, ctx, 0)
             else:
                 out = Tensor._make(raw)
-            _finish_array_node(ctx, args, needs, (raw,), (out._vc,), (raw,))
+            # _finish_array_node for one output, inlined: this runs once for every recorded op
+            edges = []
+            in_meta = []
+            for a, need in zip(args, needs):
+                if need:
+                    node = a.grad_fn  # a._edge(), inlined
+                    edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
+                    data = a._data
+                    in_meta.append((data.shape, data.dtype))
+                else:
+                    edges.append(None)
+                    in_meta.append(None)
+            ctx._next = tuple(edges)
+            ctx._in_meta = tuple(in_meta)
+            ctx._out_meta = ((raw.shape, raw.dtype),)
+            to_save = ctx._to_save
+            if to_save:
+                ctx._to_save = None
+                ctx._saved = _save_arrays(to_save, args, arrays, (raw,), (out._vc,), (raw,))
+            if anomaly._enabled[0]:
+                anomaly.record_forward(ctx, (raw,))
             return out
         # NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input: keep tensors on arrays
         if type(raw) is tuple:
@@ -309,24 +337,25 @@ class ArrayFunction(Function):
                 anomaly.check_forward(cls, outs)
             results = tuple(Tensor._make(o) for o in outs)
             return results[0] if single else results
-        non_diff = ctx.__dict__.get("_non_diff", ())
+        non_diff = ctx._non_diff
         results = []
         for nr, o in enumerate(outs):
             if o.dtype.kind == "f" and id(o) not in non_diff:
                 results.append(Tensor._make(o, True, ctx, nr))
             else:
                 results.append(Tensor._make(o))
-        _finish_array_node(ctx, args, needs, outs, tuple(r._vc for r in results), raw)
+        _finish_array_node(ctx, args, arrays, needs, outs, tuple(r._vc for r in results), raw)
         return results[0] if single else tuple(results)
 
 
-def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
-    """``_finish_node`` for an ArrayFunction, whose per-input flags are already known."""
+def _finish_array_node(ctx, args, arrays, needs, outs, out_vcs, raw_outs) -> None:
+    """``_finish_node`` for an ArrayFunction, whose per-input flags are already known
+    (``ArrayFunction.apply`` inlines it for an op with one output)."""
     edges = []
     in_meta = []
     for a, need in zip(args, needs):
         if need:
-            node = a.grad_fn  # a._edge(), inlined: this runs once per input of every op
+            node = a.grad_fn
             edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
             data = a._data
             in_meta.append((data.shape, data.dtype))
@@ -335,13 +364,38 @@ def _finish_array_node(ctx, args, needs, outs, out_vcs, raw_outs) -> None:
             in_meta.append(None)
     ctx._next = tuple(edges)
     ctx._in_meta = tuple(in_meta)
-    ctx._out_meta = ((outs[0].shape, outs[0].dtype),) if len(outs) == 1 else tuple(
-        [(o.shape, o.dtype) for o in outs])
-    to_save = ctx.__dict__.pop("_to_save", None)
+    ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
+    to_save = ctx._to_save
     if to_save:
-        ctx._saved = tuple([_classify(item, args, outs, out_vcs, raw_outs) for item in to_save])
+        ctx._to_save = None
+        ctx._saved = _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs)
     if anomaly._enabled[0]:
         anomaly.record_forward(ctx, outs)
+
+
+def _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs) -> tuple:
+    """``_classify`` for an ArrayFunction's saved arrays: ``arrays`` holds each argument's array
+    (a tensor's data, or the argument itself), so an input is found by identity alone."""
+    saved = []
+    for item in to_save:
+        if item is None:
+            saved.append(None)
+            continue
+        for a, array in zip(args, arrays):
+            if array is item and a is not array:  # a tensor argument's own array
+                saved.append(_Saved("input", a, a._vc))
+                break
+        else:
+            if type(item) is not np.ndarray:  # a tensor made inside forward, or a scalar
+                saved.append(_classify(item, args, outs, out_vcs, raw_outs))
+                continue
+            for nr, o in enumerate(outs):
+                if o is item or raw_outs[nr] is item:
+                    saved.append(_Saved("output", (o, nr), out_vcs[nr]))
+                    break
+            else:
+                saved.append(_Saved("const", item))
+    return tuple(saved)
 
 
 class AccumulateGrad(Function):

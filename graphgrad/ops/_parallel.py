@@ -69,13 +69,14 @@ def parallel_parts(fn, *arrays) -> None:
     """``fn(*parts)`` on matching parts of same-shape ``arrays`` (outputs among them), split along
     the flattened arrays when all are C-contiguous, else along the first axis."""
     first = arrays[0]
-    if first.ndim == 0:
+    nbytes = 0
+    for a in arrays:
+        nbytes += a.nbytes
+    if first.ndim == 0 or nbytes < 2 * MIN_BYTES:  # one part: no views, no closures (~2 us)
         fn(*arrays)
         return
     if all(a.flags.c_contiguous for a in arrays):
         flat = [a.reshape(-1) for a in arrays]
-        parallel_for(lambda lo, hi: fn(*(a[lo:hi] for a in flat)), first.size,
-                     sum(a.nbytes for a in arrays))
+        parallel_for(lambda lo, hi: fn(*(a[lo:hi] for a in flat)), first.size, nbytes)
         return
-    parallel_for(lambda lo, hi: fn(*(a[lo:hi] for a in arrays)), first.shape[0],
-                 sum(a.nbytes for a in arrays))
+    parallel_for(lambda lo, hi: fn(*(a[lo:hi] for a in arrays)), first.shape[0], nbytes)

@@ -103,11 +103,17 @@ def coerce_pair(a, b, op: str):
             target = promote_types(da, db)
         return (a if da == target else a.to(target)), (b if db == target else b.to(target))
     if a_t:
-        target = _scalar_target(b, a._data.dtype, op)
+        target = a._data.dtype
+        if target.kind == "f" and (type(b) is float or type(b) is int):
+            return a, np.asarray(b, dtype=target)  # a number keeps a float tensor's dtype
+        target = _scalar_target(b, target, op)
         a = a if a._data.dtype == target else a.to(target)
         return a, np.asarray(b, dtype=target)
     if b_t:
-        target = _scalar_target(a, b._data.dtype, op)
+        target = b._data.dtype
+        if target.kind == "f" and (type(a) is float or type(a) is int):
+            return np.asarray(a, dtype=target), b
+        target = _scalar_target(a, target, op)
         b = b if b._data.dtype == target else b.to(target)
         return np.asarray(a, dtype=target), b
     raise TypeError(f"{op}: expected at least one Tensor operand")
