@@ -107,8 +107,9 @@ def _initial_grads(outputs, grad_outputs, create_graph, op):
     return result
 
 
-def _topological_order(root_nodes):
-    """All nodes reachable from ``root_nodes``, each after every node that feeds it a gradient."""
+def _indegrees(root_nodes) -> dict:
+    """For every node reachable from ``root_nodes`` (the roots themselves only when another root
+    feeds them), how many edges bring it a gradient."""
     indegree = {}
     stack = list(root_nodes)
     while stack:
@@ -123,6 +124,12 @@ def _topological_order(root_nodes):
                 indegree[child] = 1
                 if child not in root_nodes:  # a root is walked from the start
                     stack.append(child)
+    return indegree
+
+
+def _topological_order(root_nodes):
+    """All nodes reachable from ``root_nodes``, each after every node that feeds it a gradient."""
+    indegree = _indegrees(root_nodes)
     ready = [n for n in root_nodes if n not in indegree]
     order = []
     while ready:
@@ -236,20 +243,7 @@ def _run_arrays(root_nodes, buffers, routed, retain_graph, accumulate):
     It runs each node as soon as every node that feeds it a gradient has run, in the order of
     ``_topological_order`` (whose second pass it merges with the work), and checks each gradient
     against its input's shape and dtype as ``_call_node`` does."""
-    indegree = {}
-    stack = list(root_nodes)
-    while stack:
-        node = stack.pop()
-        for edge in node._next:
-            if edge is None:
-                continue
-            child = edge[0]
-            if child in indegree:
-                indegree[child] += 1
-            else:
-                indegree[child] = 1
-                if child not in root_nodes:
-                    stack.append(child)
+    indegree = _indegrees(root_nodes)
     ready = [n for n in root_nodes if n not in indegree]
     ndarray = np.ndarray
     while ready:
