@@ -49,11 +49,13 @@ def blas_report() -> str:
 
 
 def process_report(lib) -> dict:
-    """What a measured process ran with: library version, threads, BLAS pools, peak RSS."""
+    """What a measured process ran with: library version, threads, BLAS pools, OpenBLAS's idle
+    spin (graphgrad sets it on import; graphgrad/_blas_spin.py), peak RSS."""
     get_threads = getattr(lib, "get_num_threads", None)
     return {"version": getattr(lib, "__version__", "?"),
             "num_threads": get_threads() if get_threads else None,
-            "blas": blas_pools(), "peak_rss_mib": peak_rss_mib()}
+            "blas": blas_pools(), "openblas_thread_timeout": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
+            "peak_rss_mib": peak_rss_mib()}
 
 
 def throughput(step, items_per_step: int, warmup: int = 5, repeats: int = 7, min_time: float = 0.5):

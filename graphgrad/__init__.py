@@ -4,6 +4,7 @@
 """
 import math as _math
 
+from . import _blas_spin  # noqa: F401  (first: it must run before NumPy loads OpenBLAS)
 from . import allocator, backend
 from .autograd import Function, Size, Tensor, enable_grad, inference_mode, is_grad_enabled
 from .autograd import no_grad, set_grad_enabled

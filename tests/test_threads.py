@@ -51,3 +51,26 @@ def test_get_num_threads_reports_what_the_environment_set():
 def test_bad_values_are_refused_as_pytorch_does(bad, message):
     with pytest.raises(RuntimeError, match=message):
         graphgrad.set_num_threads(bad)
+
+
+SPIN_PROBE = """
+import os, sys
+if sys.argv[1] == "numpy-first":
+    import numpy  # noqa: F401
+import graphgrad, graphgrad._blas_spin as spin
+print(os.environ.get("OPENBLAS_THREAD_TIMEOUT"), spin.applied)
+"""
+
+
+@pytest.mark.parametrize("order, preset, want", [
+    ("graphgrad-first", None, "18 True"),       # graphgrad sets the short spin before OpenBLAS loads
+    ("graphgrad-first", "28", "28 False"),      # a value the user set is left alone
+    ("numpy-first", None, "None False"),        # too late: OpenBLAS already read its settings
+])
+def test_openblas_spin_timeout_is_set_only_before_numpy_and_only_when_unset(order, preset, want):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if preset:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    out = subprocess.run([sys.executable, "-c", SPIN_PROBE, order], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    assert out.split() == want.split()
