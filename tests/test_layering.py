@@ -6,7 +6,7 @@ import graphgrad
 
 PACKAGE = os.path.dirname(graphgrad.__file__)
 LAYER = {
-    "backend": 1, "allocator": 1, "accelerator": 1, "backends": 1, "cuda": 1, "version": 1,
+    "backend": 1, "allocator": 1, "_blas_spin": 1, "accelerator": 1, "backends": 1, "cuda": 1, "version": 1,
     "autograd": 2, "multiprocessing": 2,
     "ops": 3, "distributed": 3, "linalg": 3, "special": 3, "testing": 3,
     "nn": 4, "serialization": 4, "distributions": 4, "safe_objects": 4,
