@@ -16,7 +16,9 @@ char-LSTM a fifth of its speed: its threads then fall asleep between every two t
 OpenBLAS reads the variable once, when it loads, so this takes effect only when graphgrad is
 imported before NumPy (``import graphgrad`` first, as the command line and the recipes do);
 ``applied`` says whether it did. A value already in the environment is left alone, so
-``OPENBLAS_THREAD_TIMEOUT=28`` restores OpenBLAS's default. Other BLAS libraries ignore it.
+``OPENBLAS_THREAD_TIMEOUT=28`` restores OpenBLAS's default. The variable stays set in
+``os.environ``, so child processes (DataLoader workers, MPI ranks) start with the same setting.
+Other BLAS libraries ignore it.
 This module imports nothing heavy: it runs before NumPy does."""
 import os
 import sys
