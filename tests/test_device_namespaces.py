@@ -60,3 +60,19 @@ def test_the_cpu_passes_in_every_spelling():
     for device in (None, "cpu", "cpu:0", torch.device("cpu")):
         assert torch.zeros(2, device=device).device == "cpu"
         torch.nn.Linear(2, 2, device=device)
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: torch.nn.Conv2d(1, 2, 3, device="cuda"), "Conv2d"),
+    (lambda: torch.nn.LazyConv2d(2, 3, device="cuda"), "LazyConv2d"),
+    (lambda: torch.nn.LazyConvTranspose2d(2, 3, device="cuda"), "LazyConvTranspose2d"),
+    (lambda: torch.nn.LazyLinear(3, device="cuda"), "LazyLinear"),
+    (lambda: torch.nn.LSTMCell(2, 3, device="cuda"), "LSTMCell"),
+    (lambda: torch.nn.InstanceNorm2d(3, device="cuda"), "InstanceNorm2d"),
+    (lambda: torch.nn.TransformerEncoderLayer(8, 2, device="cuda"), "TransformerEncoderLayer"),
+])
+def test_a_layer_refuses_a_gpu_under_its_own_name(make, name):
+    """Checked once, in the base class every such layer shares, and named after the class the
+    user wrote (not a private base such as _ConvNd); lazy layers pass ``device`` on to it."""
+    with pytest.raises(RuntimeError, match=f"^{name}: graphgrad runs on the CPU"):
+        make()

@@ -29,7 +29,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
 
     def __init__(self, in_features: int, n_classes: int, cutoffs, div_value: float = 4.0,
                  head_bias: bool = False, device=None, dtype=None):
-        check_device(device, "AdaptiveLogSoftmaxWithLoss")
+        check_device(device, type(self).__name__)
         super().__init__()
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:

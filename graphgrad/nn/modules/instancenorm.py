@@ -8,7 +8,6 @@ import warnings
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from .normalization import _NormBase
-from ...backend import check_device
 
 
 class _InstanceNorm(_NormBase):
@@ -17,7 +16,6 @@ class _InstanceNorm(_NormBase):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device=None,
                  dtype=None, *, bias: bool = True):
-        check_device(device, "_InstanceNorm")
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
                          bias=bias)
 

@@ -159,8 +159,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
-        check_device(device, "LazyLinear")
-        super().__init__(0, 0, False)
+        super().__init__(0, 0, False, device=device)
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_features = out_features
         if bias:
@@ -223,13 +222,13 @@ def _lazy_conv(eager, transposed: bool):
                      groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
                      dtype=None):
             LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, output_padding,
-                                     groups, False, dilation, padding_mode)
+                                     groups, False, dilation, padding_mode, device=device)
             self._lazy_init(out_channels, bias, dtype)
     else:
         def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                      bias=True, padding_mode="zeros", device=None, dtype=None):
             LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, dilation, groups,
-                                     False, padding_mode)
+                                     False, padding_mode, device=device)
             self._lazy_init(out_channels, bias, dtype)
     name = "Lazy" + eager.__name__
     doc = (f"``{eager.__name__}`` whose ``in_channels`` is read from the first input "
@@ -250,8 +249,7 @@ LazyConvTranspose3d = _lazy_conv(ConvTranspose3d, True)
 class _LazyNormMixin(LazyModuleMixin):
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, bias=True):
-        check_device(device, type(self).__name__)
-        super().__init__(0, eps, momentum, False, False)
+        super().__init__(0, eps, momentum, False, False, device=device)
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:

@@ -34,7 +34,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None):
-        check_device(device, "Linear")
+        check_device(device, type(self).__name__)
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
@@ -71,7 +71,7 @@ class Bilinear(Module):
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
                  device=None, dtype=None):
-        check_device(device, "Bilinear")
+        check_device(device, type(self).__name__)
         super().__init__()
         self.in1_features = in1_features
         self.in2_features = in2_features

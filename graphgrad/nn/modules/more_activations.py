@@ -134,7 +134,7 @@ class PReLU(Module):
     (He et al. 2015)."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
-        check_device(device, "PReLU")
+        check_device(device, type(self).__name__)
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init

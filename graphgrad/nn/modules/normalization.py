@@ -24,7 +24,7 @@ class _NormBase(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
                  *, bias: bool = True):
-        check_device(device, "_NormBase")
+        check_device(device, type(self).__name__)
         super().__init__()
         dtype = dtype or get_default_dtype()
         self.num_features = num_features
@@ -151,7 +151,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device=None, dtype=None):
-        check_device(device, "LayerNorm")
+        check_device(device, type(self).__name__)
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -181,7 +181,7 @@ class GroupNorm(Module):
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  device=None, dtype=None, *, bias: bool = True):
-        check_device(device, "GroupNorm")
+        check_device(device, type(self).__name__)
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError(f"num_channels must be divisible by num_groups (got num_channels="
@@ -232,7 +232,7 @@ class RMSNorm(Module):
 
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
                  device=None, dtype=None):
-        check_device(device, "RMSNorm")
+        check_device(device, type(self).__name__)
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)

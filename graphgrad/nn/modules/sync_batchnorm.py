@@ -17,7 +17,6 @@ from ...distributed.nn.functional import all_reduce
 from ...ops.creation import tensor
 from ..parameter import Parameter
 from .normalization import _BatchNorm
-from ...backend import check_device
 
 
 def sync_batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -58,7 +57,6 @@ class SyncBatchNorm(_BatchNorm):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, process_group=None,
                  device=None, dtype=None, *, bias: bool = True):
-        check_device(device, "SyncBatchNorm")
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
                          bias=bias)
         self.process_group = process_group

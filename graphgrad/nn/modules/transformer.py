@@ -77,7 +77,7 @@ class _TransformerLayer(Module):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None):
-        check_device(device, "_TransformerLayer")
+        check_device(device, type(self).__name__)
         super().__init__()
         dtype = dtype or get_default_dtype()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
@@ -226,7 +226,7 @@ class Transformer(Module):
                  activation="relu", custom_encoder=None, custom_decoder=None,
                  layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
                  bias: bool = True, device=None, dtype=None):
-        check_device(device, "Transformer")
+        check_device(device, type(self).__name__)
         super().__init__()
         options = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
                        layer_norm_eps=layer_norm_eps, batch_first=batch_first,
