@@ -299,78 +299,56 @@ class ArrayFunction(Function):
                 return Tensor._make(raw)
             non_diff = ctx._non_diff
             if raw.dtype.kind == "f" and not (non_diff and id(raw) in non_diff):
-                out = Tensor._make(raw, True, ctx, 0)
+                result = Tensor._make(raw, True, ctx, 0)
             else:
-                out = Tensor._make(raw)
-            # _finish_array_node for one output, inlined: this runs once for every recorded op
-            edges = []
-            in_meta = []
-            for a, need in zip(args, needs):
-                if need:
-                    node = a.grad_fn  # a._edge(), inlined
-                    edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
-                    data = a._data
-                    in_meta.append((data.shape, data.dtype))
-                else:
-                    edges.append(None)
-                    in_meta.append(None)
-            ctx._next = tuple(edges)
-            ctx._in_meta = tuple(in_meta)
+                result = Tensor._make(raw)
+            outs = raw_outs = (raw,)
+            out_vcs = (result._vc,)
             ctx._out_meta = ((raw.shape, raw.dtype),)
-            to_save = ctx._to_save
-            if to_save:
-                ctx._to_save = None
-                ctx._saved = _save_arrays(to_save, args, arrays, (raw,), (out._vc,), (raw,))
-            if anomaly._enabled[0]:
-                anomaly.record_forward(ctx, (raw,))
-            return out
-        # NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input: keep tensors on arrays
-        if type(raw) is tuple:
-            outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in raw)
-            single = False
         else:
-            raw = (raw,)
-            outs = (np.asarray(raw[0]),)
-            single = True
-        if not record:
-            if anomaly._enabled[0]:
-                anomaly.check_forward(cls, outs)
-            results = tuple(Tensor._make(o) for o in outs)
-            return results[0] if single else results
-        non_diff = ctx._non_diff
-        results = []
-        for nr, o in enumerate(outs):
-            if o.dtype.kind == "f" and id(o) not in non_diff:
-                results.append(Tensor._make(o, True, ctx, nr))
+            # NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input: keep tensors on arrays
+            if type(raw) is tuple:
+                outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in raw)
+                raw_outs, single = raw, False
             else:
-                results.append(Tensor._make(o))
-        _finish_array_node(ctx, args, arrays, needs, outs, tuple(r._vc for r in results), raw)
-        return results[0] if single else tuple(results)
-
-
-def _finish_array_node(ctx, args, arrays, needs, outs, out_vcs, raw_outs) -> None:
-    """``_finish_node`` for an ArrayFunction, whose per-input flags are already known
-    (``ArrayFunction.apply`` inlines it for an op with one output)."""
-    edges = []
-    in_meta = []
-    for a, need in zip(args, needs):
-        if need:
-            node = a.grad_fn
-            edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
-            data = a._data
-            in_meta.append((data.shape, data.dtype))
-        else:
-            edges.append(None)
-            in_meta.append(None)
-    ctx._next = tuple(edges)
-    ctx._in_meta = tuple(in_meta)
-    ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
-    to_save = ctx._to_save
-    if to_save:
-        ctx._to_save = None
-        ctx._saved = _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs)
-    if anomaly._enabled[0]:
-        anomaly.record_forward(ctx, outs)
+                raw_outs, single = (raw,), True
+                outs = (np.asarray(raw),)
+            if not record:
+                if anomaly._enabled[0]:
+                    anomaly.check_forward(cls, outs)
+                results = tuple(Tensor._make(o) for o in outs)
+                return results[0] if single else results
+            non_diff = ctx._non_diff
+            results = []
+            for nr, o in enumerate(outs):
+                if o.dtype.kind == "f" and id(o) not in non_diff:
+                    results.append(Tensor._make(o, True, ctx, nr))
+                else:
+                    results.append(Tensor._make(o))
+            out_vcs = tuple(r._vc for r in results)
+            ctx._out_meta = tuple([(o.shape, o.dtype) for o in outs])
+            result = results[0] if single else tuple(results)
+        # the node's edges: written here, not in a helper, as this runs once for every recorded op
+        edges = []
+        in_meta = []
+        for a, need in zip(args, needs):
+            if need:
+                node = a.grad_fn  # a._edge(), inlined
+                edges.append((node, a._out_nr) if node is not None else (a._accumulator(), 0))
+                data = a._data
+                in_meta.append((data.shape, data.dtype))
+            else:
+                edges.append(None)
+                in_meta.append(None)
+        ctx._next = tuple(edges)
+        ctx._in_meta = tuple(in_meta)
+        to_save = ctx._to_save
+        if to_save:
+            ctx._to_save = None
+            ctx._saved = _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs)
+        if anomaly._enabled[0]:
+            anomaly.record_forward(ctx, outs)
+        return result
 
 
 def _save_arrays(to_save, args, arrays, outs, out_vcs, raw_outs) -> tuple:
