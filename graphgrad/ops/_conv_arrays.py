@@ -17,21 +17,11 @@ import math
 import numpy as np
 
 from . import _conv_positions as positions
-from ._im2col import col2im_cm, im2col_cm, release, shift_grid, workspace
+from ._im2col import COL_CACHE_BYTES, batch_chunks, col2im_cm, im2col_cm, release, shift_grid
+from ._im2col import workspace
 from ._parallel import parallel_for
 
-# The forward's column array is kept for the weight gradient when it is at most this large
-# (saves redoing im2col in backward); larger ones are rebuilt chunk by chunk, trading time for memory.
-COL_CACHE_BYTES = 64 * 2 ** 20
-CHUNK_BYTES = 8 * 2 ** 20
-
-
-def batch_chunks(n: int, bytes_per_image: int) -> list:
-    """``(start, stop)``: the batch in equal chunks whose column matrices are at most about
-    ``CHUNK_BYTES`` (one chunk when the whole batch's are)."""
-    count = min(n, max(1, -(-n * bytes_per_image // CHUNK_BYTES)))
-    bounds = [n * i // count for i in range(count + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
+CHUNK_BYTES = 8 * 2 ** 20  # column matrices not kept are built and multiplied this much at a time
 
 
 def to_channel_major(a: np.ndarray) -> np.ndarray:
@@ -77,7 +67,7 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
     out = np.empty((n, o) + tuple(out_shape), dtype=x.dtype)
     w2 = w.reshape(o, -1) if groups == 1 else w.reshape(groups, o // groups, -1)
     col = None
-    for s, e in [(0, n)] if keep else batch_chunks(n, per_image):
+    for s, e in [(0, n)] if keep else batch_chunks(n, per_image, CHUNK_BYTES):
         chunk = im2col_cm(x[s:e], kernel, stride, pads, dilation, out_shape)
         q = (e - s) * math.prod(out_shape)
         if groups == 1:
@@ -144,7 +134,7 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     else:
         gw = None
         per_image = c * math.prod(kernel) * p * x.itemsize
-        for s, e in batch_chunks(n, per_image):
+        for s, e in batch_chunks(n, per_image, CHUNK_BYTES):
             chunk = im2col_cm(x[s:e], kernel, stride, pads, dilation, out_shape)
             part = _weight_product(*views(chunk, gy_cm[:, s:e], (e - s) * p), groups, o)
             release(chunk)
@@ -198,7 +188,7 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     g = math.prod(grid)
     w_t = w.reshape(o, -1).T if groups == 1 else w.reshape(groups, o // groups, -1).swapaxes(1, 2)
     out = np.empty((n, groups * cg) + tuple(spatial), dtype=x.dtype)
-    for s, e in batch_chunks(n, k * groups * g * x.itemsize):
+    for s, e in batch_chunks(n, k * groups * g * x.itemsize, CHUNK_BYTES):
         q = (e - s) * g
         if groups == 1:
             dcol = _matmul(w_t, x_cm[:, s:e].reshape(o, q), (k, q), x.dtype)

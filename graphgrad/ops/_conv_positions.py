@@ -32,12 +32,10 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._im2col import release, workspace
+from ._im2col import COL_CACHE_BYTES, batch_chunks, release, workspace
 from ._parallel import parallel_for
 
 CHUNK_BYTES = 2 * 2 ** 20  # columns of a chunk stay in the L2 cache (1 MiB here) or near it
-# The forward's columns are kept for the weight gradient when at most this large in all.
-COL_CACHE_BYTES = 64 * 2 ** 20
 MIN_CHANNELS = 8
 SMALL_MAP = 16 * 16  # input gradients of maps up to this many positions run here
 
@@ -67,12 +65,6 @@ def input_grad_applies(gy_shape, w_shape, groups, stride, pads, dilation, spatia
 class Columns(list):
     """The forward's columns, kept for the weight gradient: ``[(first, last, col), ...]`` per batch
     chunk, each ``col`` ``(B, Ho, Wo, kh, kw, C)``."""
-
-
-def _chunks(n: int, bytes_per_image: int) -> list:
-    count = min(n, max(1, -(-n * bytes_per_image // CHUNK_BYTES)))
-    bounds = [n * i // count for i in range(count + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def padded_positions(a: np.ndarray, pads) -> np.ndarray:
@@ -134,7 +126,7 @@ def _run(xp, wr, kernel, out, bias=None, keep=False):
     ho, wo = out.shape[2:]
     per_image = ho * wo * wr.shape[0] * xp.itemsize
     kept = Columns() if keep else None
-    for s, e in _chunks(n, per_image):
+    for s, e in batch_chunks(n, per_image, CHUNK_BYTES):
         col = _columns(xp, s, e, kernel, (ho, wo))
         y = np.matmul(col.reshape(-1, wr.shape[0]), wr,
                       out=workspace(((e - s) * ho * wo, wr.shape[1]), xp.dtype))

@@ -47,6 +47,20 @@ def release(*arrays) -> None:
             _workspace_bytes[0] += a.nbytes
 
 
+# A convolution's forward keeps its column matrix for the weight gradient when it is at most this
+# large (saves redoing im2col in backward); larger ones are rebuilt chunk by chunk, trading time
+# for memory. Both column layouts (_conv_arrays, _conv_positions) use it.
+COL_CACHE_BYTES = 64 * 2 ** 20
+
+
+def batch_chunks(n: int, bytes_per_image: int, chunk_bytes: int) -> list:
+    """``(start, stop)``: the batch of ``n`` in equal chunks whose column matrices are at most
+    about ``chunk_bytes`` (one chunk when the whole batch's are)."""
+    count = min(n, max(1, -(-n * bytes_per_image // chunk_bytes)))
+    bounds = [n * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 def clear_workspace() -> None:
     """Drop every recycled temporary, so that what follows allocates afresh (a measurement of a
     forward's memory must not depend on which convolutions ran before it)."""

@@ -9,10 +9,10 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
+from ..backend import check_device
 from ._util import register_methods, wrap_dim
 from .elementwise import _check_tensor, write_inplace
 from .views import mark_view
-from ..backend import check_device
 
 
 def _diagonal_array(x: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:

@@ -9,12 +9,12 @@ from collections import namedtuple
 import numpy as np
 
 from ...autograd.tensor import Tensor
+from ...backend import check_device
 from ...ops.joining import cat
 from .. import functional as F
 from .container import ModuleList, Sequential
 from .linear import Linear
 from .module import Module
-from ...backend import check_device
 
 _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
 
