@@ -16,6 +16,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
 from ..backend import get_default_dtype
 from ._parallel import parallel_parts
+from ._scalar_bounds import maximum_scalar
 from ._util import register_methods, sum_to
 from .arithmetic import apply_inplace
 
@@ -196,7 +197,7 @@ class Relu(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         out = np.empty_like(x)
-        parallel_parts(lambda o, a: np.maximum(a, 0, out=o), out, x)
+        parallel_parts(lambda o, a: maximum_scalar(a, 0, o), out, x)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(out)
         return out
@@ -220,9 +221,9 @@ class Relu(ArrayFunction):
 
 
 def _relu_mask(out: np.ndarray) -> np.ndarray:
-    """Where relu passes the gradient: PyTorch's ``out <= 0`` test is false for NaN, so NaN passes."""
-    mask = out <= 0
-    return np.logical_not(mask, out=mask) if mask.ndim else ~mask
+    """Where relu passes the gradient: not where PyTorch's ``out <= 0`` test holds. On relu's
+    output (>= 0 or NaN) that is ``out != 0``, one pass where ``~(out <= 0)`` takes two; NaN passes."""
+    return np.not_equal(out, 0)
 
 
 class Abs(ArrayFunction):
