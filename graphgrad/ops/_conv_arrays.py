@@ -17,11 +17,9 @@ import math
 import numpy as np
 
 from . import _conv_positions as positions
-from ._im2col import COL_CACHE_BYTES, batch_chunks, col2im_cm, im2col_cm, release, shift_grid
-from ._im2col import workspace
+from ._im2col import CHUNK_BYTES, COL_CACHE_BYTES, batch_chunks, col2im_cm, im2col_cm, release
+from ._im2col import shift_grid, workspace
 from ._parallel import parallel_for
-
-CHUNK_BYTES = 8 * 2 ** 20  # column matrices not kept are built and multiplied this much at a time
 
 
 def to_channel_major(a: np.ndarray) -> np.ndarray:

@@ -32,10 +32,9 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._im2col import COL_CACHE_BYTES, batch_chunks, release, workspace
+from ._im2col import CHUNK_BYTES, COL_CACHE_BYTES, batch_chunks, release, workspace
 from ._parallel import parallel_for
 
-CHUNK_BYTES = 2 * 2 ** 20  # columns of a chunk stay in the L2 cache (1 MiB here) or near it
 MIN_CHANNELS = 8
 SMALL_MAP = 16 * 16  # input gradients of maps up to this many positions run here
 
