@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from . import _conv_images as images
 from . import _conv_positions as positions
 from ._im2col import CHUNK_BYTES, COL_CACHE_BYTES, batch_chunks, col2im_cm, im2col_cm, release
 from ._im2col import shift_grid, workspace
@@ -58,6 +59,8 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
             y += _bias_shape(bias, nd)
         return y, None
     kernel = w.shape[2:]
+    if images.applies(x.shape[1], groups, out_shape):
+        return images.forward(x, w, stride, pads, dilation, out_shape, bias, keep_col)
     if positions.forward_applies(x.shape, kernel, groups, stride, pads, dilation):
         return positions.forward(x, w, pads, out_shape, bias, keep_col)
     per_image = x.shape[1] * math.prod(kernel) * math.prod(out_shape) * x.itemsize
@@ -111,6 +114,9 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     c = x.shape[1]
     if covers_input(x.shape[2:], kernel, pads, dilation, groups):
         return (gy.reshape(n, o).T @ x.reshape(n, -1)).reshape((o,) + x.shape[1:])
+    if images.applies(c, groups, out_shape):
+        kept = col if isinstance(col, images.Columns) else None
+        return images.weight_grad(x, gy, kernel, stride, pads, dilation, kept)
     own_gy = gy_cm is None
     if own_gy:
         gy_cm = to_channel_major(gy)
@@ -168,6 +174,8 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
         if bias is not None:
             out += _bias_shape(bias, len(spatial))
         return out
+    if images.applies(cg, groups, in_shape):
+        return images.input_grad(x, w, stride, pads, dilation, spatial, bias)
     if positions.input_grad_applies(x.shape, w.shape, groups, stride, pads, dilation, spatial):
         out = positions.input_grad(x, w, pads, tuple(spatial))
         if bias is not None:
@@ -201,6 +209,14 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     if bias is not None:
         _to_output(out, out, bias)
     return out
+
+
+def channel_major_grad(gy: np.ndarray, x_channels: int, groups: int):
+    """``to_channel_major(gy)`` for a convolution's backward to share among its gradients, or
+    None where they do not use it (few input channels: per-image products read ``gy`` as is)."""
+    if images.applies(x_channels, groups, gy.shape[2:]):
+        return None
+    return to_channel_major(gy)
 
 
 def bias_grad_array(gy: np.ndarray, gy_cm=None) -> np.ndarray:

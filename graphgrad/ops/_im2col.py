@@ -145,11 +145,13 @@ def padded_extent(spatial, kernel, stride, pads, dilation, out_shape) -> tuple:
                                                       out_shape))
 
 
-def im2col(x: np.ndarray, kernel, stride, pads, dilation, out_shape) -> np.ndarray:
-    """Columns ``(N, C, *kernel, *out_shape)`` of ``x`` ``(N, C, *spatial)``."""
+def im2col(x: np.ndarray, kernel, stride, pads, dilation, out_shape, out=None) -> np.ndarray:
+    """Columns ``(N, C, *kernel, *out_shape)`` of ``x`` ``(N, C, *spatial)`` (into ``out`` when
+    given)."""
     xp = pad_array(x, pads)
     n, c = x.shape[:2]
-    col = np.empty((n, c) + tuple(kernel) + tuple(out_shape), dtype=x.dtype)
+    shape = (n, c) + tuple(kernel) + tuple(out_shape)
+    col = np.empty(shape, dtype=x.dtype) if out is None else out.reshape(shape)
     lead = (slice(None), slice(None))
     for off in offsets(kernel):
         col[lead + off] = xp[window(off, stride, dilation, out_shape)]

@@ -20,8 +20,8 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..autograd.tensor import Tensor
-from ._conv_arrays import (bias_grad_array, conv_array, conv_transpose_array, conv_weight_array,
-                           to_channel_major)
+from ._conv_arrays import (bias_grad_array, channel_major_grad, conv_array, conv_transpose_array,
+                           conv_weight_array)
 from ._im2col import conv_out_size, ntuple, release
 
 def _bias_dims(g: Tensor) -> tuple:
@@ -37,6 +37,7 @@ class ConvNd(ArrayFunction):
         y, col = conv_array(x, w, groups, stride, pads, dilation, out_shape, b, keep_col=need_w)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.x_spatial = x.shape[2:]
+        ctx.x_channels = x.shape[1]
         ctx.kernel = w.shape[2:]
         ctx.col = col
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
@@ -62,7 +63,7 @@ class ConvNd(ArrayFunction):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         stride, pads, dilation, groups = ctx.geom
         gx = gw = gb = None
-        gy_cm = to_channel_major(gy)  # shared by all three gradients
+        gy_cm = channel_major_grad(gy, ctx.x_channels, groups)  # shared by all three gradients
         if need_x:
             gx = conv_transpose_array(gy, w, groups, stride, pads, dilation, ctx.x_spatial,
                                       x_cm=gy_cm)
