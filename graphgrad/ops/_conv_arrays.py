@@ -62,7 +62,7 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
     if images.applies(x.shape[1], groups, out_shape):
         return images.forward(x, w, stride, pads, dilation, out_shape, bias, keep_col)
     if positions.forward_applies(x.shape, kernel, groups, stride, pads, dilation):
-        return positions.forward(x, w, pads, out_shape, bias, keep_col)
+        return positions.forward(x, w, stride, pads, out_shape, bias, keep_col)
     per_image = x.shape[1] * math.prod(kernel) * math.prod(out_shape) * x.itemsize
     keep = keep_col and n * per_image <= COL_CACHE_BYTES  # then built whole: backward reuses it
     out = np.empty((n, o) + tuple(out_shape), dtype=x.dtype)

@@ -109,11 +109,12 @@ class ConvTransposeNd(ArrayFunction):
         x, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         stride, pads, dilation, groups = ctx.geom
-        gx = gw = gb = None
-        if need_x:
-            gx = conv_array(gz, w, groups, stride, pads, dilation, ctx.x_spatial)[0]
+        gx = gw = gb = col = None
+        if need_x:  # the columns of gz serve the weight gradient too: built once
+            gx, col = conv_array(gz, w, groups, stride, pads, dilation, ctx.x_spatial,
+                                 keep_col=need_w)
         if need_w:
-            gw = conv_weight_array(gz, x, ctx.kernel, groups, stride, pads, dilation)
+            gw = conv_weight_array(gz, x, ctx.kernel, groups, stride, pads, dilation, col)
         if need_b:
             gb = bias_grad_array(gz)
         return gx, gw, gb, None, None, None, None, None

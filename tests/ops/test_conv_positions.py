@@ -41,6 +41,37 @@ def test_stride_one_conv2d_matches_torch(case, dtype):
                        **TOL[dtype])
 
 
+STRIDED = [  # x shape, w shape, stride, padding: the forward runs here, the input gradient not
+    ((2, 8, 14, 14), (6, 8, 4, 4), 2, 1),  # a DCGAN discriminator's layer
+    ((2, 8, 9, 8), (5, 8, 3, 3), (2, 3), (1, 0)),  # a ResNet's down-sampling layer, odd sizes
+    ((3, 9, 7, 7), (4, 9, 2, 3), (3, 1), (3, 2)),  # pads beyond k - 1
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", STRIDED)
+def test_strided_conv2d_matches_torch(case, dtype):
+    torch = torch_or_skip()
+    xs, ws, stride, padding = case
+    assert positions.forward_applies(xs, ws[2:], 1, np.broadcast_to(stride, 2), None, (1, 1))
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype),
+              rng.standard_normal(ws[0]).astype(dtype)]
+    compare_with_torch(lambda *a: F.conv2d(*a, stride=stride, padding=padding),
+                       lambda *a: torch.nn.functional.conv2d(*a, stride=stride, padding=padding),
+                       arrays, **TOL[dtype])
+
+
+def test_strided_conv_transpose2d_shares_its_columns():
+    """A transposed convolution's backward builds gz's columns once, for both of its gradients."""
+    torch = torch_or_skip()
+    rng = np.random.default_rng(8)
+    arrays = [rng.standard_normal((2, 12, 7, 7)), rng.standard_normal((12, 8, 4, 4))]
+    compare_with_torch(lambda *a: F.conv_transpose2d(*a, stride=2, padding=1),
+                       lambda *a: torch.nn.functional.conv_transpose2d(*a, stride=2, padding=1),
+                       arrays)
+
+
 @pytest.mark.parametrize("cache", [True, False])
 def test_batch_chunks_and_rebuilt_columns(monkeypatch, cache):
     torch = torch_or_skip()
@@ -66,10 +97,10 @@ def test_which_convolutions_take_the_path():
     assert positions.forward_applies((2, 8, 6, 6), (3, 3), 1, one, pad1, one)
     assert not positions.forward_applies((2, 3, 6, 6), (3, 3), 1, one, pad1, one)
     assert not positions.forward_applies((2, 8, 6, 6), (1, 1), 1, one, ((0, 0), (0, 0)), one)
-    assert not positions.forward_applies((2, 8, 6, 6), (3, 3), 1, (2, 2), pad1, one)
+    assert positions.forward_applies((2, 8, 6, 6), (3, 3), 1, (2, 2), pad1, one)  # strided
+    assert positions.forward_applies((2, 8, 6, 6), (3, 3), 1, one, ((3, 3), (1, 1)), one)
     assert not positions.forward_applies((2, 8, 6, 6), (3, 3), 2, one, pad1, one)
     assert not positions.forward_applies((2, 8, 6, 6), (3, 3), 1, one, pad1, (2, 2))
-    assert not positions.forward_applies((2, 8, 6, 6), (3, 3), 1, one, ((3, 3), (1, 1)), one)
     assert not positions.forward_applies((2, 8, 6), (3,), 1, (1,), ((1, 1),), (1,))
     assert positions.input_grad_applies((2, 8, 6, 6), (8, 8, 3, 3), 1, one, pad1, one, (6, 6))
     assert not positions.input_grad_applies((2, 16, 6, 6), (16, 8, 3, 3), 1, one, pad1, one,
