@@ -50,6 +50,63 @@ def test_parallel_for_propagates_errors_and_runs_nested_calls_serially(threads):
     assert len(inner) == 2  # one serial call inside each of the two parts
 
 
+def test_callers_on_two_threads_each_get_their_whole_range(threads):
+    """While one caller's parts are on the workers, another thread's call runs serially."""
+    threads(2)
+    results, errors = {}, []
+    started = threading.Barrier(2)
+
+    def caller(key):
+        try:
+            started.wait()
+            for _ in range(200):
+                seen = []
+                _parallel.parallel_for(lambda lo, hi: seen.extend(range(lo, hi)), 50, 10 ** 9)
+                assert sorted(seen) == list(range(50))
+            results[key] = True
+        except BaseException as e:  # reported below, not lost in the thread
+            errors.append(e)
+    users = [threading.Thread(target=caller, args=(k,)) for k in range(2)]
+    for t in users:
+        t.start()
+    for t in users:
+        t.join(timeout=60)
+    assert not errors and results == {0: True, 1: True}
+
+
+def test_a_worker_error_leaves_the_workers_usable(threads):
+    threads(3)
+
+    def fail_last(lo, hi):
+        if hi == 9:
+            raise KeyError("last part")
+    with pytest.raises(KeyError, match="last part"):
+        _parallel.parallel_for(fail_last, 9, 10 ** 9)
+    seen = []
+    _parallel.parallel_for(lambda lo, hi: seen.extend(range(lo, hi)), 9, 10 ** 9)
+    assert sorted(seen) == list(range(9))
+
+
+def test_a_forked_child_starts_its_own_workers(threads):
+    import multiprocessing
+
+    threads(2)
+    _parallel.parallel_for(lambda lo, hi: None, 4, 10 ** 9)  # the parent's worker exists
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply_async(_split_in_child).get(timeout=60) == list(range(8))
+
+
+def _split_in_child():
+    from graphgrad import backend as child_backend
+
+    child_backend._intra_op_threads[0] = 2
+    _parallel.MIN_BYTES = 1
+    seen = []
+    _parallel.parallel_for(lambda lo, hi: seen.extend(range(lo, hi)), 8, 10 ** 9)
+    return sorted(seen)
+
+
 def test_one_thread_or_small_work_stays_on_the_calling_thread(threads):
     threads(1)
     names = []
