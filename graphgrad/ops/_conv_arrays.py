@@ -53,6 +53,9 @@ def conv_array(x, w, groups, stride, pads, dilation, out_shape, bias=None, keep_
     ``keep_col`` and it is at most ``COL_CACHE_BYTES``)."""
     n, o = x.shape[0], w.shape[0]
     nd = len(out_shape)
+    if n == 0:
+        y = np.zeros((0, o) + tuple(out_shape), dtype=x.dtype)
+        return y, None
     if covers_input(x.shape[2:], w.shape[2:], pads, dilation, groups):
         y = (x.reshape(n, -1) @ w.reshape(o, -1).T).reshape((n, o) + (1,) * nd)
         if bias is not None:
@@ -112,6 +115,8 @@ def conv_weight_array(x, gy, kernel, groups, stride, pads, dilation, col=None, g
     out_shape = gy.shape[2:]
     n, o = gy.shape[:2]
     c = x.shape[1]
+    if n == 0:  # an empty batch: nothing to sum
+        return np.zeros((o, c // groups) + tuple(kernel), dtype=gy.dtype)
     if covers_input(x.shape[2:], kernel, pads, dilation, groups):
         return (gy.reshape(n, o).T @ x.reshape(n, -1)).reshape((o,) + x.shape[1:])
     if images.applies(c, groups, out_shape):
@@ -169,6 +174,8 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
     kernel = w.shape[2:]
     cg = w.shape[1]
     in_shape = x.shape[2:]
+    if n == 0:
+        return np.zeros((0, groups * cg) + tuple(spatial), dtype=x.dtype)
     if covers_input(spatial, kernel, pads, dilation, groups):  # x is (N, O, 1, ...)
         out = (x.reshape(n, o) @ w.reshape(o, -1)).reshape((n, cg) + tuple(kernel))
         if bias is not None:

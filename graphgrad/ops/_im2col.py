@@ -63,6 +63,8 @@ COL_CACHE_BYTES = 64 * 2 ** 20
 def batch_chunks(n: int, bytes_per_image: int, chunk_bytes: int) -> list:
     """``(start, stop)``: the batch of ``n`` in equal chunks whose column matrices are at most
     about ``chunk_bytes`` (one chunk when the whole batch's are)."""
+    if n == 0:
+        return []
     count = min(n, max(1, -(-n * bytes_per_image // chunk_bytes)))
     bounds = [n * i // count for i in range(count + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
