@@ -299,3 +299,33 @@ def test_errors_name_the_op_and_shapes():
     with pytest.raises(RuntimeError, match="output padding must be smaller than either stride or "
                                            "dilation"):
         F.conv_transpose2d(x, graphgrad.randn(1, 4, 3, 3), stride=2, output_padding=2)
+
+
+EMPTY = [  # (x shape, w shape, options) covering each path: per image, position-major (stride 1
+    # and 2), channel-major (dilation, groups), a kernel covering its input
+    ((0, 1, 28, 28), (8, 1, 3, 3), {}),
+    ((0, 8, 14, 14), (16, 8, 4, 4), {"stride": 2, "padding": 1}),
+    ((0, 8, 6, 6), (4, 8, 3, 3), {"padding": 1}),
+    ((0, 8, 6, 6), (4, 8, 3, 3), {"padding": 1, "dilation": 2}),
+    ((0, 4, 6, 6), (4, 2, 3, 3), {"groups": 2}),
+    ((0, 8, 7, 7), (1, 8, 7, 7), {}),
+]
+
+
+@pytest.mark.parametrize("case", EMPTY)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients(case, transposed):
+    """PyTorch accepts a batch of 0; every convolution path must too (it divided by zero)."""
+    torch = torch_or_skip()
+    xs, ws, opts = case
+    if transposed:  # the same geometry read as a transposed convolution
+        opts = {k: v for k, v in opts.items() if k != "dilation"}
+        xs = (0, ws[0]) + xs[2:]
+    name = "conv_transpose2d" if transposed else "conv2d"
+    x = graphgrad.zeros(*xs, requires_grad=True)
+    w = graphgrad.randn(*ws, requires_grad=True)
+    y = getattr(F, name)(x, w, **opts)
+    y.sum().backward()
+    expected = getattr(torch.nn.functional, name)(torch.zeros(*xs), torch.zeros(*ws), **opts)
+    assert tuple(y.shape) == tuple(expected.shape)
+    assert tuple(x.grad.shape) == xs and not w.grad.numpy().any()
