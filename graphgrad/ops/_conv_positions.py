@@ -10,8 +10,8 @@ layer (one thread) at ~75 GFLOP/s, while the same product with positions as rows
 built from the input padded and transposed to ``(N, H, W, C)``: for one kernel row ``i`` the ``kw``
 taps of a position are ``kw C`` consecutive values of that array (at any stride), so the columns
 are ``kh`` strided-view copies with runs of ``kw C`` values, where channel-major columns of a
-stride-2 layer copy runs of ``Wo`` values with a gap between each. The result ``(N P, O)`` goes back to
-``(N, O, P)`` in one transposing copy.
+stride-2 layer copy runs of ``Wo`` values with a gap between each. The result ``(N P, O)`` goes
+back to ``(N, O, P)`` in one transposing copy.
 
 The input gradient of a stride-1 convolution is itself a stride-1 convolution: of ``gy`` padded by
 ``k - 1 - pad`` with the kernel flipped and its channel axes swapped (it needs ``pad <= k - 1``).
@@ -141,9 +141,9 @@ def _run(xp, wr, kernel, out, stride=(1, 1), bias=None, keep=False):
 
 
 def forward(x, w, stride, pads, out_shape, bias=None, keep_col=False):
-    """``conv2d(x, w, stride=stride, padding=pads) + bias``: ``x (N, C, H, W)``, ``w (O, C, kh, kw)``. Returns
-    ``(y, cols)``: the ``Columns`` for ``weight_grad`` when ``keep_col`` and they are at most
-    ``COL_CACHE_BYTES`` in all, else None."""
+    """``conv2d(x, w, stride=stride, padding=pads) + bias``: ``x (N, C, H, W)``, ``w (O, C, kh,
+    kw)``. Returns ``(y, cols)``: the ``Columns`` for ``weight_grad`` when ``keep_col`` and they are
+    at most ``COL_CACHE_BYTES`` in all, else None."""
     o, c, kh, kw = w.shape
     wr = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(kh * kw * c, o)
     keep = keep_col and x.shape[0] * math.prod(out_shape) * wr.shape[0] * x.itemsize \

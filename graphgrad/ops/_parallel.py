@@ -60,8 +60,16 @@ class _Worker:
         self._go.release()
 
     def join(self) -> None:
-        self._done.acquire()
+        interrupted = None
+        while True:  # a Ctrl-C while waiting must not leave the part's "done" for the next caller
+            try:
+                self._done.acquire()
+                break
+            except BaseException as e:  # KeyboardInterrupt: the part still runs; wait for it
+                interrupted = e
         error, self._error = self._error, None
+        if interrupted is not None:
+            raise interrupted
         if error is not None:
             raise error
 

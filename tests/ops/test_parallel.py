@@ -87,6 +87,41 @@ def test_a_worker_error_leaves_the_workers_usable(threads):
     assert sorted(seen) == list(range(9))
 
 
+INTERRUPTED_WAIT = """
+import os, signal, threading, time
+from graphgrad import backend
+from graphgrad.ops import _parallel
+backend._intra_op_threads[0] = 2
+_parallel.MIN_BYTES = 1
+
+def slow_second_half(lo, hi):
+    if lo:
+        time.sleep(0.5)  # the worker's part; the caller waits for it in join
+
+threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    _parallel.parallel_for(slow_second_half, 2, 10 ** 9)
+except KeyboardInterrupt:
+    print("interrupted")
+for _ in range(3):
+    seen = []
+    _parallel.parallel_for(lambda lo, hi: seen.extend(range(lo, hi)), 6, 10 ** 9)
+    print(sorted(seen) == list(range(6)))
+"""
+
+
+def test_a_ctrl_c_while_waiting_for_a_worker_leaves_the_workers_usable():
+    """Ctrl-C (a notebook's interrupt) while the caller waits for a worker: it still waits for the
+    part to end, so the next call neither hangs nor finds a stale 'done'."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", INTERRUPTED_WAIT], capture_output=True, text=True,
+                         timeout=30)  # a worker that died over a stale "done" makes a call hang
+    assert out.stdout.split() == ["interrupted", "True", "True", "True"], out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
+
+
 def test_a_forked_child_starts_its_own_workers(threads):
     import multiprocessing
 
