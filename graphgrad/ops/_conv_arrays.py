@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from . import _conv_images as images
+from . import _conv_phases as phases
 from . import _conv_positions as positions
 from ._im2col import CHUNK_BYTES, COL_CACHE_BYTES, batch_chunks, col2im_cm, im2col_cm, release
 from ._im2col import shift_grid, workspace
@@ -188,6 +189,8 @@ def conv_transpose_array(x, w, groups, stride, pads, dilation, spatial, bias=Non
         if bias is not None:
             out += _bias_shape(bias, len(spatial))
         return out
+    if phases.applies(x.shape, w.shape, groups, stride, dilation):
+        return phases.input_grad(x, w, stride, pads, tuple(spatial), bias)
     grid = shift_grid(in_shape, kernel, stride, dilation)
     own_x = x_cm is None
     if own_x:

@@ -120,7 +120,7 @@ def _to_channels(out: np.ndarray, y: np.ndarray, bias) -> None:
     parallel_for(part, b, 2 * out.nbytes)
 
 
-def _run(xp, wr, kernel, out, stride=(1, 1), bias=None, keep=False):
+def run(xp, wr, kernel, out, stride=(1, 1), bias=None, keep=False):
     """``out (N, O, Ho, Wo)`` = the convolution of padded ``xp`` with ``wr (kh kw C, O)``; returns
     the chunks' ``Columns`` when ``keep`` (else None)."""
     n = xp.shape[0]
@@ -150,7 +150,7 @@ def forward(x, w, stride, pads, out_shape, bias=None, keep_col=False):
         <= COL_CACHE_BYTES
     xp = padded_positions(x, pads)
     out = np.empty((x.shape[0], o) + tuple(out_shape), dtype=x.dtype)
-    cols = _run(xp, wr, (kh, kw), out, stride, bias, keep)
+    cols = run(xp, wr, (kh, kw), out, stride, bias, keep)
     release(xp)
     return out, cols
 
@@ -163,7 +163,7 @@ def input_grad(gy, w, pads, spatial) -> np.ndarray:
     gp = padded_positions(gy, tuple((k - 1 - lo, k - 1 - hi)
                                     for (lo, hi), k in zip(pads, (kh, kw))))
     out = np.empty((gy.shape[0], c) + tuple(spatial), dtype=gy.dtype)
-    _run(gp, wr, (kh, kw), out)
+    run(gp, wr, (kh, kw), out)
     release(gp)
     return out
 
