@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._im2col import COL_CACHE_BYTES, col2im, im2col
+from ._im2col import COL_CACHE_BYTES, batch_chunks, col2im, im2col
 from ._parallel import parallel_for
 
 MAX_CHANNELS = 7  # inputs with more channels have wide enough columns for one large product
@@ -40,9 +40,9 @@ class Columns(np.ndarray):
     """The forward's columns ``(N, C k, P)``, kept for the weight gradient."""
 
 
-def _chunks(lo: int, hi: int, bytes_per_image: int):
-    step = max(1, CHUNK_BYTES // max(1, bytes_per_image))
-    return [(s, min(hi, s + step)) for s in range(lo, hi, step)]
+def _chunks(lo: int, hi: int, bytes_per_image: int) -> list:
+    """Images ``[lo, hi)`` (one thread's part) in chunks of about ``CHUNK_BYTES`` of columns."""
+    return [(lo + s, lo + e) for s, e in batch_chunks(hi - lo, bytes_per_image, CHUNK_BYTES)]
 
 
 def forward(x, w, stride, pads, dilation, out_shape, bias=None, keep_col=False):

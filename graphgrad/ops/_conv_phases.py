@@ -52,10 +52,9 @@ def input_grad(gy, w, stride, pads, spatial, bias=None) -> np.ndarray:
     cols = _phases(spatial[1], sw, kw, lo_w)
 
     def margins(phases, size_in):  # gy's zero border that every phase's windows stay inside
-        low = max([taps - 1 - first for taps, first, count, _ in phases if taps and count] + [0])
-        high = max([first + count - size_in for taps, first, count, _ in phases if taps and count]
-                   + [0])
-        return low, high
+        used = [(taps, first, count) for taps, first, count, _ in phases if taps and count]
+        return (max([0] + [taps - 1 - first for taps, first, _ in used]),
+                max([0] + [first + count - size_in for _, first, count in used]))
     (low_h, high_h), (low_w, high_w) = margins(rows, hq), margins(cols, wq)
     gyp = positions.padded_positions(gy, ((low_h, high_h), (low_w, high_w)))
     gx = np.empty((n, c) + tuple(spatial), dtype=gy.dtype)
